@@ -1,0 +1,1 @@
+"""argmine.data."""
