@@ -1,0 +1,246 @@
+"""The LightningDataModule: corpus reader + label schema -> units -> tags -> batches.
+
+Reading, schema mapping, unit building and featurization happen once (``prepare_corpus`` and
+``attach_featurizer``) and are cached for every epoch; batches are length-bucketed with dynamic
+padding (see :mod:`argmine.data.sampling`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+from torch.utils.data import DataLoader, Dataset
+
+from argmine.corpora import Corpus, load_corpus
+from argmine.data.sampling import BucketBatchSampler
+from argmine.documents import Document
+from argmine.encoding.structure import encode_structure
+from argmine.encoding.tags import TagVocab, spans_to_tags
+from argmine.encoding.units import Unit, make_units
+from argmine.errors import ConfigError
+from argmine.schema import LabelSchema, load_schema
+
+STAGES = ("train", "val", "test")
+
+
+@dataclass
+class UnitRecord:
+    """One unit with its gold token tags (label strings) and its featurized windows."""
+
+    doc_index: int
+    unit: Unit
+    tags: list[str]
+    windows: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _WindowDataset(Dataset):
+    def __init__(self, items: list[tuple[int, int]]) -> None:
+        self.items = items  # (unit record index, window index)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, idx: int) -> tuple[int, int]:
+        return self.items[idx]
+
+
+class ArgumentDataModule(pl.LightningDataModule):
+    """Batches of argument-mining units for tagging models.
+
+    Args:
+        corpus: registry name (``aae2``, ``aae2_conll``, ``sample``, ...).
+        root: corpus folder; default ``$ARGMINE_DATA_DIR/<folder>``.
+        reader: keyword options for the corpus reader (e.g. ``{level: paragraph}``).
+        schema: label schema name or object (``native`` or ``unified``).
+        unit: ``paragraph`` or ``document``: what one training sequence is.
+        tag_scheme: ``BIO`` or ``BIOES``.
+        target: ``components`` (plain span labels) or ``structure`` (Eger et al.'s compound
+            labels with stance and relation distance, decoded back into relations).
+        splits: which corpus split feeds each stage, e.g. ``{train: train, val: dev, test: test}``.
+        batch_size / max_tokens / num_workers / seed: batching.
+        limit_documents: keep only the first N documents of each split (smoke tests).
+    """
+
+    def __init__(
+        self,
+        corpus: str,
+        root: str | None = None,
+        reader: Mapping[str, Any] | None = None,
+        schema: str | LabelSchema = "native",
+        unit: str = "paragraph",
+        tag_scheme: str = "BIO",
+        target: str = "components",
+        splits: Mapping[str, str] | None = None,
+        batch_size: int = 32,
+        eval_batch_size: int | None = None,
+        max_tokens: int | None = None,
+        num_workers: int = 0,
+        seed: int = 0,
+        limit_documents: int | None = None,
+    ) -> None:
+        super().__init__()
+        if unit not in {"paragraph", "document"}:
+            raise ConfigError(f"data.unit must be 'paragraph' or 'document', got {unit!r}")
+        if target not in {"components", "structure"}:
+            raise ConfigError(f"data.target must be 'components' or 'structure', got {target!r}")
+        self.corpus_name = corpus
+        self.root = root
+        self.reader_options = dict(reader or {})
+        self.schema = schema if isinstance(schema, LabelSchema) else load_schema(schema)
+        self.unit = unit
+        self.tag_scheme = tag_scheme
+        self.target = target
+        self.splits = dict(splits or {"train": "train", "val": "dev", "test": "test"})
+        unknown = set(self.splits) - set(STAGES)
+        if unknown:
+            raise ConfigError(f"data.splits has unknown stage(s) {sorted(unknown)}; stages: {STAGES}")
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size or batch_size
+        self.max_tokens = max_tokens
+        self.num_workers = num_workers
+        self.seed = seed
+        self.limit_documents = limit_documents
+        self.documents: dict[str, list[Document]] = {}
+        self.records: dict[str, list[UnitRecord]] = {}
+        self.tag_vocab: TagVocab | None = None
+        self.featurizer: Any = None
+        self._prepared = False
+
+    # -- step 1: read, map labels, build units and tags ----------------------------------------
+    def prepare_corpus(self) -> None:
+        """Read the corpus, apply the schema, build units and gold tags, and the tag vocabulary."""
+        if self._prepared:
+            return
+        corpus: Corpus = load_corpus(self.corpus_name, self.root, **self.reader_options)
+        for stage, split in self.splits.items():
+            docs = [self.schema.apply(d, corpus=self.corpus_name) for d in corpus.split(split)]
+            if self.limit_documents:
+                docs = docs[: self.limit_documents]
+            self.documents[stage] = docs
+            self.records[stage] = [
+                UnitRecord(i, u, self._unit_labels(doc, u))
+                for i, doc in enumerate(docs)
+                for u in make_units(doc, self.unit)
+            ]
+        labels = sorted({t[2:] for recs in self.records.values() for r in recs for t in r.tags if t != "O"})
+        self.tag_vocab = TagVocab(self._label_order(labels), scheme=self.tag_scheme)
+        self._prepared = True
+
+    def _label_order(self, labels: list[str]) -> list[str]:
+        declared = list(self.schema.span_labels or [])
+        if self.target == "components" and declared:
+            missing = [lab for lab in labels if lab not in declared]
+            return declared + missing
+        return labels
+
+    def _unit_labels(self, doc: Document, unit: Unit) -> list[str]:
+        spans = sorted(unit.spans, key=lambda s: (s.start, s.end))
+        if self.target == "structure":
+            names = encode_structure(spans, doc.relations)
+        else:
+            names = [s.label for s in spans]
+        triples = [(s.start, s.end, name) for s, name in zip(spans, names, strict=True)]
+        return spans_to_tags(unit.tokens, triples, self.tag_scheme)
+
+    def train_words(self) -> list[list[str]]:
+        """Word strings of every training unit (to fit vocabularies)."""
+        self.prepare_corpus()
+        out = []
+        for rec in self.records.get("train", []):
+            text = self.documents["train"][rec.doc_index].text
+            out.append([text[s:e] for s, e in rec.unit.tokens])
+        return out
+
+    # -- step 2: featurize once ------------------------------------------------------------------
+    def attach_featurizer(self, featurizer: Any) -> None:
+        """Encode every unit with the model's featurizer (once; cached across epochs)."""
+        self.prepare_corpus()
+        self.featurizer = featurizer
+        for stage, recs in self.records.items():
+            docs = self.documents[stage]
+            for rec in recs:
+                rec.windows = featurize_unit(featurizer, docs[rec.doc_index].text, rec.unit)
+
+    # -- dataloaders -------------------------------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        self.prepare_corpus()
+        if self.featurizer is None:
+            raise ConfigError("ArgumentDataModule.attach_featurizer(featurizer) must be called before setup")
+
+    def _loader(self, stage: str, shuffle: bool) -> DataLoader:
+        if stage not in self.records:
+            raise ConfigError(f"no data for stage {stage!r}: data.splits is {self.splits}")
+        recs = self.records[stage]
+        items = [(ri, wi) for ri, rec in enumerate(recs) for wi in range(len(rec.windows))]
+        lengths = [window_length(recs[ri].windows[wi]) for ri, wi in items]
+        rank, world = (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
+        sampler = BucketBatchSampler(
+            lengths,
+            self.batch_size if shuffle else self.eval_batch_size,
+            shuffle=shuffle,
+            seed=self.seed,
+            max_tokens=self.max_tokens,
+            rank=rank,
+            world_size=world,
+            drop_uneven=shuffle,
+        )
+        return DataLoader(
+            _WindowDataset(items),
+            batch_sampler=sampler,
+            collate_fn=lambda batch: self.collate(stage, batch),
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def collate(self, stage: str, batch: Sequence[tuple[int, int]]) -> dict[str, Any]:
+        recs = self.records[stage]
+        windows, tags = [], []
+        assert self.tag_vocab is not None
+        for ri, wi in batch:
+            window = recs[ri].windows[wi]
+            first, last = window["word_range"]
+            windows.append(window)
+            tags.append([self.tag_vocab.tag_to_id[t] for t in recs[ri].tags[first:last]])
+        out = self.featurizer.collate(windows, tags)
+        out["unit_index"] = [ri for ri, _ in batch]
+        out["word_range"] = [recs[ri].windows[wi]["word_range"] for ri, wi in batch]
+        return out
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+    def stage_for(self, trainer_stage: str) -> str:
+        """Map Lightning's stage names (validate/sanity_check) to ours."""
+        return {"validate": "val", "sanity_check": "val", "fit": "val"}.get(trainer_stage, trainer_stage)
+
+    @property
+    def corpus_root(self) -> Path | None:
+        return Path(self.root) if self.root else None
+
+
+def featurize_unit(featurizer: Any, text: str, unit: Unit) -> list[dict[str, Any]]:
+    """The featurizer's windows for one unit; each has ``word_range`` (first, last+1)."""
+    if hasattr(featurizer, "encode_unit"):
+        return featurizer.encode_unit(text, unit.tokens, unit.start, unit.end)
+    words = [text[s:e] for s, e in unit.tokens]
+    item = dict(featurizer.encode(words))
+    item["word_range"] = (0, len(words))
+    return [item]
+
+
+def window_length(window: Mapping[str, Any]) -> int:
+    """Cost of a window for bucketing: sub-word count if present, else word count."""
+    if "input_ids" in window:
+        return len(window["input_ids"])
+    first, last = window["word_range"]
+    return last - first

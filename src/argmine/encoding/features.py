@@ -1,0 +1,299 @@
+"""Featurizers: word tokens of a unit -> model inputs, and lists of those -> padded tensors.
+
+Two kinds, one per model family:
+
+- ``WordCharFeaturizer``: word ids + character ids (BiLSTM-CNN-CRF). Its vocabularies are plain
+  JSON-serialisable state (``state_dict`` / ``from_state``) saved with an exported model.
+- ``SubwordFeaturizer``: a Hugging Face fast tokenizer; a unit becomes one or more overlapping
+  windows of sub-tokens that never cut a word in half (transformer taggers).
+
+Padding conventions of ``collate``: ids are padded with the pad id, ``mask`` is False on padding
+(padding at the end only), ``tags`` are padded with ``-100``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from argmine.errors import CheckpointError, ConfigError
+
+PAD, UNK = 0, 1
+PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
+IGNORE_INDEX = -100
+
+
+def _pad_tags(tags: Sequence[Sequence[int]] | None, batch: int, steps: int) -> torch.Tensor | None:
+    if tags is None:
+        return None
+    if len(tags) != batch:
+        raise ValueError(f"got {len(tags)} tag lists for {batch} items")
+    out = torch.full((batch, steps), IGNORE_INDEX, dtype=torch.long)
+    for i, row in enumerate(tags):
+        out[i, : len(row)] = torch.as_tensor(list(row), dtype=torch.long)
+    return out
+
+
+class WordCharFeaturizer:
+    """Word and character vocabularies built from training words.
+
+    Index 0 is padding and 1 the unknown entry in both vocabularies. Words seen fewer than
+    ``min_count`` times map to unknown; ``lowercase`` applies to words only (characters keep
+    their case). Words longer than ``max_word_length`` characters are cut for the char CNN.
+    """
+
+    def __init__(self, lowercase: bool = False, min_count: int = 1, max_word_length: int = 30) -> None:
+        self.lowercase = lowercase
+        self.min_count = min_count
+        self.max_word_length = max_word_length
+        self.word_to_id: dict[str, int] = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
+        self.char_to_id: dict[str, int] = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
+
+    def _norm(self, word: str) -> str:
+        return word.lower() if self.lowercase else word
+
+    def fit(self, sentences: Iterable[Sequence[str]]) -> WordCharFeaturizer:
+        """Build both vocabularies from the training units' words (most frequent first)."""
+        words: Counter[str] = Counter()
+        chars: Counter[str] = Counter()
+        for sentence in sentences:
+            for word in sentence:
+                words[self._norm(word)] += 1
+                chars.update(word)
+        self.word_to_id = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
+        for word, count in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
+            if count >= self.min_count and word not in self.word_to_id:
+                self.word_to_id[word] = len(self.word_to_id)
+        self.char_to_id = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
+        for char, _ in sorted(chars.items(), key=lambda kv: (-kv[1], kv[0])):
+            if char not in self.char_to_id:
+                self.char_to_id[char] = len(self.char_to_id)
+        return self
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.word_to_id)
+
+    @property
+    def num_chars(self) -> int:
+        return len(self.char_to_id)
+
+    def encode(self, words: Sequence[str]) -> dict[str, list]:
+        """``{"word_ids": [T], "char_ids": [T][<=max_word_length]}`` for one unit's words."""
+        word_ids = [self.word_to_id.get(self._norm(w), UNK) for w in words]
+        char_ids = [
+            [self.char_to_id.get(c, UNK) for c in w[: self.max_word_length]] or [UNK] for w in words
+        ]
+        return {"word_ids": word_ids, "char_ids": char_ids}
+
+    def collate(
+        self, items: Sequence[dict[str, list]], tags: Sequence[Sequence[int]] | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Pad encoded units into ``word_ids [B,T]``, ``char_ids [B,T,C]``, ``mask``, ``tags``."""
+        batch = len(items)
+        steps = max((len(it["word_ids"]) for it in items), default=0)
+        width = max((len(c) for it in items for c in it["char_ids"]), default=1)
+        word_ids = torch.zeros(batch, steps, dtype=torch.long)
+        char_ids = torch.zeros(batch, steps, width, dtype=torch.long)
+        mask = torch.zeros(batch, steps, dtype=torch.bool)
+        for i, it in enumerate(items):
+            n = len(it["word_ids"])
+            word_ids[i, :n] = torch.as_tensor(it["word_ids"], dtype=torch.long)
+            mask[i, :n] = True
+            for j, chars in enumerate(it["char_ids"]):
+                char_ids[i, j, : len(chars)] = torch.as_tensor(chars, dtype=torch.long)
+        out = {"word_ids": word_ids, "char_ids": char_ids, "mask": mask}
+        padded = _pad_tags(tags, batch, steps)
+        if padded is not None:
+            out["tags"] = padded
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state (vocabularies in id order and options)."""
+        return {
+            "kind": "word_char",
+            "lowercase": self.lowercase,
+            "min_count": self.min_count,
+            "max_word_length": self.max_word_length,
+            "words": list(self.word_to_id),
+            "chars": list(self.char_to_id),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> WordCharFeaturizer:
+        """Rebuild from ``state_dict()`` output; ``ConfigError`` names a missing key."""
+        try:
+            feat = cls(state["lowercase"], state["min_count"], state["max_word_length"])
+            words, chars = state["words"], state["chars"]
+        except KeyError as exc:
+            raise ConfigError(f"word/char featurizer state lacks key {exc.args[0]!r}") from exc
+        feat.word_to_id = {w: i for i, w in enumerate(words)}
+        feat.char_to_id = {c: i for i, c in enumerate(chars)}
+        return feat
+
+
+class SubwordFeaturizer:
+    """Sub-word windows for a Hugging Face fast tokenizer.
+
+    A unit's text is tokenized once (offsets on), each sub-token is assigned to the word token
+    containing its first character, and the words are packed greedily into windows of at most
+    ``max_length`` sub-tokens including the special tokens. Windows never cut a word in half and
+    overlap by at most ``stride`` sub-tokens (whole words). A word that the tokenizer drops
+    entirely (e.g. a zero-width character) reuses an overlapping sub-token or gets the unknown
+    token, so every word has a first sub-token. A single word longer than a whole window keeps
+    only its first pieces.
+    """
+
+    def __init__(self, model_name_or_path: str = "minilm", max_length: int = 512, stride: int = 64) -> None:
+        from transformers import AutoTokenizer
+
+        from argmine.models.encoders import resolve_encoder
+
+        self.model_name_or_path = model_name_or_path
+        self.tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(model_name_or_path))
+        if not getattr(self.tokenizer, "is_fast", False):
+            raise ConfigError(f"tokenizer of {model_name_or_path!r} is not a fast tokenizer (offsets needed)")
+        self.max_length = max_length
+        self.stride = stride
+        self._init_specials()
+
+    def _init_specials(self) -> None:
+        with_specials = self.tokenizer("a")["input_ids"]
+        plain = self.tokenizer("a", add_special_tokens=False)["input_ids"]
+        at = next(i for i in range(len(with_specials)) if with_specials[i : i + len(plain)] == plain)
+        self.prefix = list(with_specials[:at])
+        self.suffix = list(with_specials[at + len(plain) :])
+        self.budget = self.max_length - len(self.prefix) - len(self.suffix)
+        if self.budget < 1:
+            raise ConfigError(f"max_length={self.max_length} leaves no room for sub-tokens")
+        if not 0 <= self.stride < self.budget:
+            raise ConfigError(f"stride={self.stride} must be >= 0 and < {self.budget}")
+        unk = self.tokenizer.unk_token_id
+        self.unk_id = unk if unk is not None else self.tokenizer.pad_token_id or 0
+        pad = self.tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else 0
+
+    def word_pieces(
+        self, text: str, word_tokens: Sequence[tuple[int, int]], unit_start: int, unit_end: int
+    ) -> list[list[int]]:
+        """Sub-token ids of each word (never empty), from one tokenization of the unit text."""
+        enc = self.tokenizer(
+            text[unit_start:unit_end], add_special_tokens=False, return_offsets_mapping=True
+        )
+        starts = [s - unit_start for s, _ in word_tokens]
+        ends = [e - unit_start for _, e in word_tokens]
+        subs = [
+            (sub_id, s, e)
+            for sub_id, (s, e) in zip(enc["input_ids"], enc["offset_mapping"], strict=True)
+            if e > s
+        ]
+        pieces: list[list[int]] = [[] for _ in word_tokens]
+        for sub_id, s, _ in subs:
+            w = bisect.bisect_right(starts, s) - 1
+            if w >= 0 and s < ends[w]:
+                pieces[w].append(sub_id)
+        for w, p in enumerate(pieces):
+            if not p:  # no sub-token starts inside this word: borrow one overlapping it, or UNK
+                over = [sub_id for sub_id, s, e in subs if s < ends[w] and e > starts[w]]
+                p.append(over[0] if over else self.unk_id)
+        return pieces
+
+    def encode_unit(
+        self, text: str, word_tokens: Sequence[tuple[int, int]], unit_start: int, unit_end: int
+    ) -> list[dict[str, Any]]:
+        """Windows for one unit.
+
+        Args:
+            text: the whole document text.
+            word_tokens: the unit's word tokens, absolute ``(start, end)`` offsets in ``text``.
+            unit_start, unit_end: the unit's character range in ``text``.
+
+        Returns:
+            One dict per window: ``input_ids`` (with special tokens), ``word_index`` (position of
+            each covered word's first sub-token in ``input_ids``) and ``word_range``
+            ``(first, last + 1)`` word indices within the unit. A unit without words gives one
+            window with no words.
+        """
+        pieces = [p[: self.budget] for p in self.word_pieces(text, word_tokens, unit_start, unit_end)]
+        windows: list[dict[str, Any]] = []
+        first, n = 0, len(pieces)
+        while True:
+            last, used = first, 0
+            while last < n and used + len(pieces[last]) <= self.budget:
+                used += len(pieces[last])
+                last += 1
+            windows.append(self._window(pieces, first, last))
+            if last >= n:
+                return windows
+            # next window starts as far back as the overlap allows, but always moves forward
+            nxt, overlap = last, 0
+            room = min(self.stride, self.budget - len(pieces[last]))
+            while nxt - 1 > first and overlap + len(pieces[nxt - 1]) <= room:
+                overlap += len(pieces[nxt - 1])
+                nxt -= 1
+            first = nxt
+
+    def _window(self, pieces: list[list[int]], first: int, last: int) -> dict[str, Any]:
+        input_ids = list(self.prefix)
+        word_index = []
+        for p in pieces[first:last]:
+            word_index.append(len(input_ids))
+            input_ids.extend(p)
+        input_ids.extend(self.suffix)
+        return {"input_ids": input_ids, "word_index": word_index, "word_range": (first, last)}
+
+    def collate(
+        self, windows: Sequence[dict[str, Any]], tags: Sequence[Sequence[int]] | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Pad windows into ``input_ids``/``attention_mask [B,S]``, ``word_index``/``mask [B,T]``.
+
+        ``tags`` (optional) holds one list per window, already cut to that window's
+        ``word_range``.
+        """
+        batch = len(windows)
+        sub_len = max(len(w["input_ids"]) for w in windows)
+        steps = max(len(w["word_index"]) for w in windows)
+        input_ids = torch.full((batch, sub_len), self.pad_id, dtype=torch.long)
+        attention_mask = torch.zeros(batch, sub_len, dtype=torch.long)
+        word_index = torch.zeros(batch, steps, dtype=torch.long)
+        mask = torch.zeros(batch, steps, dtype=torch.bool)
+        for i, w in enumerate(windows):
+            input_ids[i, : len(w["input_ids"])] = torch.as_tensor(w["input_ids"])
+            attention_mask[i, : len(w["input_ids"])] = 1
+            word_index[i, : len(w["word_index"])] = torch.as_tensor(w["word_index"], dtype=torch.long)
+            mask[i, : len(w["word_index"])] = True
+        out = {"input_ids": input_ids, "attention_mask": attention_mask, "word_index": word_index, "mask": mask}
+        padded = _pad_tags(tags, batch, steps)
+        if padded is not None:
+            out["tags"] = padded
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"kind": "subword", "max_length": self.max_length, "stride": self.stride}
+
+    def save(self, folder: str | Path) -> None:
+        """Write the tokenizer files into ``folder`` (options: ``state_dict()``)."""
+        self.tokenizer.save_pretrained(str(folder))
+
+    @classmethod
+    def load(cls, folder: str | Path, max_length: int = 512, stride: int = 64) -> SubwordFeaturizer:
+        """Load a tokenizer saved by ``save`` (no download)."""
+        from transformers import AutoTokenizer
+
+        if not Path(folder).is_dir():
+            raise CheckpointError(f"tokenizer folder {folder} does not exist")
+        feat = cls.__new__(cls)
+        feat.model_name_or_path = str(folder)
+        try:
+            feat.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(f"cannot load tokenizer from {folder}: {exc}") from exc
+        feat.max_length = max_length
+        feat.stride = stride
+        feat._init_specials()
+        return feat

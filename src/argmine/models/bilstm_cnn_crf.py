@@ -1,0 +1,182 @@
+"""BiLSTM-CNN-CRF sequence tagger (Ma & Hovy 2016; STagBLCC of Eger et al. 2017).
+
+word embedding ++ char-CNN (max-pooled over characters) -> dropout -> BiLSTM -> dropout ->
+linear -> CRF (or softmax). Plus ``load_word_vectors`` for word2vec/GloVe text files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from argmine.errors import ArgmineError
+from argmine.models.crf import AllowedTransitions
+from argmine.models.heads import TaggingHead
+
+
+class CharCNN(nn.Module):
+    """Character embeddings -> 1-D convolution -> max over the word's characters."""
+
+    def __init__(self, num_chars: int, char_dim: int, filters: int, kernel: int, dropout: float) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(num_chars, char_dim, padding_idx=0)
+        self.dropout = nn.Dropout(dropout)
+        self.conv = nn.Conv1d(char_dim, filters, kernel, padding=kernel // 2)
+        self.out_dim = filters
+
+    def forward(self, char_ids: torch.Tensor) -> torch.Tensor:
+        """``char_ids [N, C]`` -> ``[N, filters]``; padding characters never win the max."""
+        x = self.dropout(self.embed(char_ids)).transpose(1, 2)  # [N, D, C]
+        h = self.conv(x)  # [N, F, C]
+        pad = (char_ids == 0).unsqueeze(1)
+        h = h.masked_fill(pad, float("-inf")).amax(dim=2)
+        return torch.nan_to_num(h, neginf=0.0)  # words with no characters
+
+
+class BiLSTMCNNCRF(nn.Module):
+    """BiLSTM-CNN tagger with a CRF (default) or softmax head.
+
+    Batch keys: ``word_ids [B,T]``, ``char_ids [B,T,C]``, ``mask [B,T]`` (padding at the end),
+    and for ``loss`` ``tags [B,T]`` (``-100`` on padding).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_chars: int,
+        num_tags: int,
+        allowed_transitions: AllowedTransitions | None = None,
+        word_dim: int = 100,
+        char_dim: int = 30,
+        char_filters: int = 50,
+        char_kernel: int = 3,
+        hidden_size: int = 100,
+        num_layers: int = 1,
+        dropout: float = 0.5,
+        use_crf: bool = True,
+        pretrained_embeddings: torch.Tensor | None = None,
+        freeze_embeddings: bool = False,
+    ) -> None:
+        super().__init__()
+        if pretrained_embeddings is not None:
+            if tuple(pretrained_embeddings.shape) != (vocab_size, pretrained_embeddings.size(1)):
+                raise ValueError(
+                    f"pretrained embeddings have {pretrained_embeddings.size(0)} rows, vocabulary {vocab_size}"
+                )
+            word_dim = pretrained_embeddings.size(1)
+            self.word_embed = nn.Embedding.from_pretrained(
+                pretrained_embeddings.float(), freeze=freeze_embeddings, padding_idx=0
+            )
+        else:
+            self.word_embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
+            nn.init.uniform_(self.word_embed.weight, -math.sqrt(3 / word_dim), math.sqrt(3 / word_dim))
+            with torch.no_grad():
+                self.word_embed.weight[0].zero_()
+            self.word_embed.weight.requires_grad_(not freeze_embeddings)
+        self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.lstm = nn.LSTM(
+            word_dim + char_filters,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.proj = nn.Linear(2 * hidden_size, num_tags)
+        self.head = TaggingHead(num_tags, use_crf, allowed_transitions)
+
+    def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Tag scores ``[B, T, K]`` (zeros at padding)."""
+        word_ids, char_ids, mask = batch["word_ids"], batch["char_ids"], batch["mask"].bool()
+        bsz, steps = word_ids.shape
+        words = self.word_embed(word_ids)
+        chars = words.new_zeros(bsz, steps, self.char_cnn.out_dim)
+        chars[mask] = self.char_cnn(char_ids[mask])  # char CNN on real words only
+        x = self.dropout(torch.cat([words, chars], dim=-1))
+        lengths = mask.sum(1).cpu()
+        packed = pack_padded_sequence(x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=steps)
+        return self.proj(self.dropout(out)) * mask.unsqueeze(2).to(out.dtype)
+
+    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """CRF negative log-likelihood (mean over units) or token cross-entropy."""
+        return self.head.loss(self.emissions(batch), batch["tags"], batch["mask"])
+
+    def decode(
+        self, emissions: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[list[list[int]], list[list[float]]]:
+        """Tag ids and per-token confidence (CRF marginal or softmax probability) per row."""
+        return self.head.decode(emissions, mask)
+
+
+def _open_text(path: Path):
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="strict")
+    return path.open(encoding="utf-8")
+
+
+def load_word_vectors(
+    path: str | Path, vocab: dict[str, int], dim: int, seed: int = 0
+) -> tuple[torch.Tensor, int]:
+    """Embedding matrix for ``vocab`` from a word2vec/GloVe text file (``.gz`` allowed).
+
+    Each line is ``word v1 ... v_dim`` (the word may contain spaces; the last ``dim`` fields are
+    the vector); a word2vec header line ``count dim`` is skipped. Vocabulary words missing from the
+    file fall back to their lowercase form, then to a random row ``U(-sqrt(3/dim), sqrt(3/dim))``;
+    row 0 (padding) is zero.
+
+    Returns:
+        ``(matrix [len(vocab), dim], hits)`` where ``hits`` counts vocabulary words found.
+
+    Raises:
+        ArgmineError: the file is missing, or a line (named as ``path:line``) is malformed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ArgmineError(f"word vectors file {path} does not exist")
+    wanted = set(vocab) | {w.lower() for w in vocab}
+    found: dict[str, torch.Tensor] = {}
+    try:
+        with _open_text(path) as handle:
+            for lineno, line in enumerate(handle, start=1):
+                fields = line.rstrip("\r\n").rstrip(" ").split(" ")
+                if lineno == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
+                    if int(fields[1]) != dim:
+                        raise ArgmineError(f"{path}:1: header says dimension {fields[1]}, expected {dim}")
+                    continue
+                if not line.strip():
+                    continue
+                if len(fields) < dim + 1:
+                    raise ArgmineError(
+                        f"{path}:{lineno}: expected a word and {dim} numbers, got {len(fields)} fields"
+                    )
+                word = " ".join(fields[:-dim])
+                if word not in wanted or word in found:
+                    continue
+                try:
+                    found[word] = torch.tensor([float(v) for v in fields[-dim:]])
+                except ValueError as exc:
+                    raise ArgmineError(f"{path}:{lineno}: not a number in vector of {word!r}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ArgmineError(f"{path}: not UTF-8 text ({exc})") from exc
+    gen = torch.Generator().manual_seed(seed)
+    bound = math.sqrt(3 / dim)
+    matrix = torch.rand(len(vocab), dim, generator=gen) * 2 * bound - bound
+    hits = 0
+    for word, index in vocab.items():
+        vec = found.get(word)
+        if vec is None:
+            vec = found.get(word.lower())
+        if vec is not None:
+            matrix[index] = vec
+            hits += 1
+    if 0 in vocab.values():
+        matrix[0] = 0.0
+    return matrix, hits

@@ -1,0 +1,111 @@
+"""Word-level tagger on a Hugging Face encoder: first sub-token of each word -> linear -> head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from argmine.errors import CheckpointError
+from argmine.models.crf import AllowedTransitions
+from argmine.models.encoders import resolve_encoder
+from argmine.models.heads import TaggingHead
+
+
+def gather_first_subtokens(hidden: torch.Tensor, word_index: torch.Tensor) -> torch.Tensor:
+    """``hidden [B, S, H]``, ``word_index [B, T]`` (sub-token positions) -> ``[B, T, H]``."""
+    index = word_index.long().unsqueeze(2).expand(-1, -1, hidden.size(2))
+    return hidden.gather(1, index)
+
+
+class TransformerTagger(nn.Module):
+    """Encoder + dropout + linear + softmax/CRF head over the words of a window.
+
+    Batch keys: ``input_ids``/``attention_mask [B, S]``, ``word_index [B, T]`` (position of each
+    word's first sub-token; anything, e.g. 0, at padding), ``mask [B, T]``, ``tags [B, T]``.
+
+    Args:
+        num_tags: number of tags.
+        model_name_or_path: HF name or folder; ``"minilm"`` is the offline all-MiniLM-L6-v2.
+        head: ``"softmax"`` or ``"crf"``.
+        allowed_transitions: CRF constraints (``TagVocab.allowed_transitions()``).
+        dropout: dropout on the word vectors before the linear layer.
+        pretrained: load the encoder weights from ``model_name_or_path``; with False only its
+            config is read (``AutoModel.from_config``) and the weights must come from a state
+            dict afterwards (loading an exported model, no download).
+    """
+
+    def __init__(
+        self,
+        num_tags: int,
+        model_name_or_path: str = "minilm",
+        head: str = "softmax",
+        allowed_transitions: AllowedTransitions | None = None,
+        dropout: float = 0.1,
+        pretrained: bool = True,
+        encoder_config: Any | None = None,
+    ) -> None:
+        super().__init__()
+        from transformers import AutoConfig, AutoModel
+
+        if head not in ("softmax", "crf"):
+            raise ValueError(f"head must be 'softmax' or 'crf', got {head!r}")
+        self.model_name_or_path = model_name_or_path
+        if encoder_config is not None:
+            self.encoder = AutoModel.from_config(encoder_config)
+        else:
+            source = resolve_encoder(model_name_or_path)
+            try:
+                if pretrained:
+                    self.encoder = AutoModel.from_pretrained(source)
+                else:
+                    self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(source))
+            except OSError as exc:
+                raise CheckpointError(f"cannot load encoder {model_name_or_path!r}: {exc}") from exc
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(self.encoder.config.hidden_size, num_tags)
+        self.head = TaggingHead(num_tags, head == "crf", allowed_transitions)
+
+    @classmethod
+    def from_config(
+        cls, config: dict[str, Any] | str | Path, num_tags: int, **kwargs: Any
+    ) -> TransformerTagger:
+        """Build with random encoder weights from an encoder config (dict or exported folder).
+
+        Load the exported state dict afterwards; nothing is downloaded.
+        """
+        from transformers import AutoConfig
+
+        if isinstance(config, dict):
+            values = dict(config)
+            model_type = values.pop("model_type", None)
+            if model_type is None:
+                raise CheckpointError("encoder config has no 'model_type'")
+            cfg = AutoConfig.for_model(model_type, **values)
+        else:
+            try:
+                cfg = AutoConfig.from_pretrained(str(config))
+            except OSError as exc:
+                raise CheckpointError(f"cannot read encoder config in {config}: {exc}") from exc
+        return cls(num_tags, encoder_config=cfg, **kwargs)
+
+    def encoder_config_dict(self) -> dict[str, Any]:
+        """The encoder's config as a JSON-serialisable dict (for export)."""
+        return self.encoder.config.to_dict()
+
+    def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        hidden = self.encoder(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+        ).last_hidden_state
+        words = gather_first_subtokens(hidden, batch["word_index"])
+        return self.classifier(self.dropout(words))
+
+    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.head.loss(self.emissions(batch), batch["tags"], batch["mask"])
+
+    def decode(
+        self, emissions: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[list[list[int]], list[list[float]]]:
+        return self.head.decode(emissions, mask)

@@ -1,0 +1,118 @@
+"""Render documents with argument annotations: self-contained HTML and plain/terminal text.
+
+The HTML page has no external assets (inline CSS, no scripts needed), so it works offline:
+spans are highlighted by label with a legend, hovering shows label and score, and relations are
+listed as "A supports B" with links to the spans.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Sequence
+
+from argmine.documents import Document, Span
+
+PALETTE = {
+    "major_claim": "#c6a0f6",
+    "majorclaim": "#c6a0f6",
+    "claim": "#8ecae6",
+    "premise": "#b7e4a7",
+    "counter_argument": "#f4a6a6",
+}
+FALLBACK = ["#ffd166", "#a0c4ff", "#ffadad", "#caffbf", "#bdb2ff", "#fdffb6", "#9bf6ff", "#ffc6ff"]
+
+
+def label_colors(labels: Sequence[str]) -> dict[str, str]:
+    colors: dict[str, str] = {}
+    extra = 0
+    for label in labels:
+        key = label.lower().replace("-", "_")
+        if key in PALETTE:
+            colors[label] = PALETTE[key]
+        else:
+            colors[label] = FALLBACK[extra % len(FALLBACK)]
+            extra += 1
+    return colors
+
+
+def _verb(label: str) -> str:
+    low = label.lower()
+    if "attack" in low or low in {"reb", "und"}:
+        return "attacks"
+    if "support" in low or low in {"sup", "exa", "add", "reason", "evidence"}:
+        return "supports"
+    return label
+
+
+def _marked_text(doc: Document, spans: list[Span], colors: dict[str, str]) -> str:
+    """The document text with non-overlapping spans wrapped in <mark>; overlaps keep the first."""
+    out: list[str] = []
+    pos = 0
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if span.start < pos:
+            continue
+        out.append(html.escape(doc.text[pos : span.start]))
+        title = span.label + (f" ({span.score:.2f})" if span.score is not None else "")
+        attrs = "".join(f" data-{html.escape(k)}=\"{html.escape(str(v))}\"" for k, v in span.attributes.items())
+        out.append(
+            f'<mark class="span" id="{html.escape(doc.id)}-{html.escape(span.id)}" data-label="{html.escape(span.label)}"'
+            f'{attrs} title="{html.escape(title)}" style="background:{colors[span.label]}">'
+            f"{html.escape(doc.text[span.start : span.end])}<sup>{html.escape(span.id)}</sup></mark>"
+        )
+        pos = span.end
+    out.append(html.escape(doc.text[pos:]))
+    return "".join(out)
+
+
+def render_html(documents: Sequence[Document], title: str = "argmine predictions") -> str:
+    """One self-contained HTML page for all documents."""
+    labels = sorted({s.label for d in documents for s in d.spans})
+    colors = label_colors(labels)
+    legend = "".join(
+        f'<span class="legend-item" style="background:{c}">{html.escape(lab)}</span>' for lab, c in colors.items()
+    )
+    parts = []
+    for doc in documents:
+        spans = doc.span_by_id()
+        rels = []
+        for rel in doc.relations:
+            src = spans.get(rel.source)
+            tgt = spans.get(rel.target)
+            if src is None:
+                continue
+            tgt_text = doc.text[tgt.start : tgt.end] if tgt else f"relation {rel.target}"
+            score = f" ({rel.score:.2f})" if rel.score is not None else ""
+            rels.append(
+                f'<li class="relation" data-label="{html.escape(rel.label)}">'
+                f'<a href="#{html.escape(doc.id)}-{html.escape(rel.source)}">{html.escape(rel.source)}</a> '
+                f"“{html.escape(_short(doc.text[src.start:src.end]))}” <b>{html.escape(_verb(rel.label))}</b> "
+                f'<a href="#{html.escape(doc.id)}-{html.escape(rel.target)}">{html.escape(rel.target)}</a> '
+                f"“{html.escape(_short(tgt_text))}”{html.escape(score)}</li>"
+            )
+        counts = Counter(s.label for s in doc.spans)
+        summary = ", ".join(f"{n} {html.escape(lab)}" for lab, n in sorted(counts.items())) or "no spans"
+        parts.append(
+            f'<section class="doc" id="{html.escape(doc.id)}"><h2>{html.escape(doc.id)}</h2>'
+            f'<p class="summary">{summary}</p>'
+            f'<div class="text">{_marked_text(doc, list(doc.spans), colors)}</div>'
+            + (f'<h3>Relations</h3><ul class="relations">{"".join(rels)}</ul>' if rels else "")
+            + "</section>"
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;line-height:1.6;color:#222}}
+.text{{white-space:pre-wrap;border:1px solid #ddd;padding:1em;border-radius:6px}}
+mark.span{{padding:0 .15em;border-radius:3px}} mark.span sup{{font-size:.65em;color:#555;margin-left:.2em}}
+.legend-item{{display:inline-block;padding:.1em .6em;margin-right:.5em;border-radius:3px}}
+.summary{{color:#555}} li.relation{{margin:.2em 0}}
+</style></head><body>
+<h1>{html.escape(title)}</h1><div class="legend">{legend}</div>
+{"".join(parts)}
+</body></html>
+"""
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,72 @@
+"""``argmine train`` and ``argmine eval``: Hydra entry points (``-m`` for multirun).
+
+The last line printed by a successful run is its run folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from argmine.errors import ArgmineError, ConfigError
+
+log = logging.getLogger("argmine")
+
+
+def configs_dir() -> Path:
+    """``$ARGMINE_CONFIG_DIR`` or the repository's ``configs/`` folder."""
+    env = os.environ.get("ARGMINE_CONFIG_DIR")
+    path = Path(env) if env else Path(__file__).resolve().parents[3] / "configs"
+    if not (path / "train.yaml").is_file():
+        raise ConfigError(f"config folder not found at {path} (set ARGMINE_CONFIG_DIR)")
+    return path
+
+
+def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
+    import hydra
+    from omegaconf import DictConfig
+
+    from argmine.training import train as train_module
+
+    result: dict[str, float] = {}
+
+    @hydra.main(version_base="1.3", config_path=str(configs_dir()), config_name=config_name)
+    def _main(cfg: DictConfig) -> float | None:
+        from hydra.core.hydra_config import HydraConfig
+
+        try:
+            train_module.configure_torch(bool(cfg.get("deterministic", False)))
+            fn = train_module.train if task == "train" else train_module.evaluate
+            metrics = fn(cfg)
+        except ArgmineError as exc:
+            print(f"argmine {task}: error: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
+        except MemoryError:
+            print(f"argmine {task}: error: out of memory; lower data.batch_size or set data.max_tokens",
+                  file=sys.stderr)
+            raise SystemExit(1) from None
+        result.update(metrics)
+        for key in sorted(k for k in metrics if k.startswith("test/") and "/" not in k[5:]):
+            print(f"{key}: {metrics[key]:.4f}")
+        print(HydraConfig.get().runtime.output_dir)
+        objective = cfg.get("optimized_metric")
+        return metrics.get(objective) if objective else None
+
+    saved = sys.argv
+    sys.argv = [f"argmine-{task}", *argv]
+    try:
+        _main()
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def train_command(argv: Sequence[str]) -> int:
+    return _run_hydra("train", argv, "train")
+
+
+def eval_command(argv: Sequence[str]) -> int:
+    return _run_hydra("eval", argv, "eval")

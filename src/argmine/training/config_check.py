@@ -1,0 +1,161 @@
+"""Check a composed config before anything runs: unknown keys and wrong value types.
+
+Hydra already rejects overrides of keys that do not exist (struct mode). Keys written in YAML
+files (experiments, new configs) are not checked by Hydra, and wrong value types only fail deep
+inside training. :func:`check_config` walks every node with a ``_target_``, compares its keys
+with the target's signature and its values with the signature's simple type hints, and raises
+one :class:`~argmine.errors.ConfigError` naming every offending key.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from argmine.errors import ConfigError
+
+HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
+# keys our code reads from target nodes before instantiating them (not constructor arguments)
+ARGMINE_EXTRA_KEYS = {"argmine.models.TaggerModule": {"name", "featurizer"}}
+TOP_LEVEL_KEYS = {
+    "task_name", "name", "tags", "seed", "deterministic", "ckpt_path", "train", "test",
+    "eval_checkpoint", "export", "optimized_metric", "cv", "data", "model", "trainer",
+    "callbacks", "logger", "paths", "extras", "stages", "hydra",
+}
+# arguments filled in by code (data-derived); a user must not set them in config
+DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab"}
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Raise :class:`ConfigError` listing unknown keys / wrong types in ``cfg``."""
+    problems: list[str] = []
+    for key in cfg:
+        if key not in TOP_LEVEL_KEYS:
+            problems.append(f"{key}: unknown top-level key (known: {', '.join(sorted(TOP_LEVEL_KEYS))})")
+    _walk(cfg, "", problems)
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+
+
+def _walk(node: Any, path: str, problems: list[str]) -> None:
+    if isinstance(node, DictConfig):
+        target = node.get("_target_") if not OmegaConf.is_missing(node, "_target_") and "_target_" in node else None
+        if isinstance(target, str):
+            _check_target(node, target, path, problems)
+        for key in node:
+            if OmegaConf.is_missing(node, key) or OmegaConf.is_interpolation(node, key):
+                continue
+            _walk(node[key], f"{path}.{key}" if path else str(key), problems)
+    elif isinstance(node, ListConfig):
+        for i, item in enumerate(node):
+            _walk(item, f"{path}[{i}]", problems)
+
+
+def _resolve_target(target: str) -> Callable[..., Any] | None:
+    module_name, _, attr = target.rpartition(".")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        return getattr(obj, attr)
+    except (ImportError, AttributeError):
+        # maybe Class.method
+        try:
+            mod, _, cls = module_name.rpartition(".")
+            return getattr(getattr(importlib.import_module(mod), cls), attr)
+        except (ImportError, AttributeError, ValueError):
+            return None
+
+
+def _check_target(node: DictConfig, target: str, path: str, problems: list[str]) -> None:
+    fn = _resolve_target(target)
+    if fn is None:
+        problems.append(f"{path or '<root>'}._target_: cannot import {target!r}")
+        return
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    params = sig.parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    hints = _hints(fn)
+    extra = ARGMINE_EXTRA_KEYS.get(target, set())
+    for key in node:
+        key = str(key)
+        if key in HYDRA_KEYS or key in extra:
+            continue
+        where = f"{path}.{key}" if path else key
+        if key in DERIVED and key not in params:
+            continue
+        if key in DERIVED:
+            problems.append(f"{where}: set by argmine from the data; remove it from the config")
+            continue
+        if key not in params:
+            if not accepts_any:
+                close = [p for p in params if _similar(p, key)]
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(f"{where}: not a parameter of {target}{hint}")
+            continue
+        if OmegaConf.is_missing(node, key) or OmegaConf.is_interpolation(node, key):
+            continue
+        value = node[key]
+        hint_type = hints.get(key)
+        if hint_type is not None and not _matches(value, hint_type):
+            problems.append(f"{where}: expected {_type_name(hint_type)}, got {value!r}")
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    target = fn.__init__ if inspect.isclass(fn) else fn  # type: ignore[misc]
+    try:
+        return typing.get_type_hints(target)
+    except Exception:  # noqa: BLE001 - unresolvable annotations: skip type checks
+        return {}
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """True if ``value`` (a config value) is compatible with a simple type hint; unknown hints pass."""
+    if isinstance(value, (DictConfig, ListConfig)):
+        value_kind: Any = dict if isinstance(value, DictConfig) else list
+        if isinstance(value, DictConfig) and "_target_" in value:
+            return True
+    else:
+        value_kind = None
+    origin = typing.get_origin(hint)
+    if hint is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, h) for h in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if value_kind is not None:
+        base = origin or hint
+        if value_kind is dict:
+            return base in (dict, Mapping) or (isinstance(base, type) and issubclass(base, Mapping)) or not isinstance(base, type)
+        return base in (list, tuple, typing.Sequence) or not isinstance(base, type) or base.__module__ == "collections.abc"
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin in (list, tuple, dict, set) or hint in (list, tuple, dict, set):
+        return False if value is not None and not isinstance(value, (list, tuple, dict)) else value is not None
+    return True
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def _similar(a: str, b: str) -> bool:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b).ratio() > 0.75

@@ -1,0 +1,85 @@
+"""Experiment trackers: W&B that never hangs for lack of a network or key."""
+
+from __future__ import annotations
+
+import logging
+import netrc
+import os
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def wandb_mode(mode: str = "auto") -> str:
+    """``online``, ``offline`` or ``disabled``.
+
+    ``WANDB_MODE`` wins; ``auto`` is ``online`` only when an API key is configured
+    (``WANDB_API_KEY`` or a ``~/.netrc`` entry for api.wandb.ai), else ``offline``.
+    """
+    env = os.environ.get("WANDB_MODE")
+    if env:
+        return {"dryrun": "offline", "run": "online"}.get(env, env)
+    if mode != "auto":
+        return mode
+    if os.environ.get("WANDB_API_KEY"):
+        return "online"
+    try:
+        if netrc.netrc().authenticators("api.wandb.ai"):
+            return "online"
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        pass
+    return "offline"
+
+
+def multirun_group() -> str | None:
+    """The sweep folder's name when running inside a Hydra multirun (shared W&B group)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        hc = HydraConfig.get()
+        if hc.mode == RunMode.MULTIRUN:
+            return Path(hc.sweep.dir).name
+    except (ImportError, ValueError):
+        pass
+    return None
+
+
+def make_wandb_logger(
+    project: str,
+    name: str | None = None,
+    entity: str | None = None,
+    group: str | None = None,
+    tags: list[str] | None = None,
+    save_dir: str = ".",
+    mode: str = "auto",
+) -> Any:
+    """A Lightning ``WandbLogger``; offline automatically without an API key.
+
+    Runs of one Hydra multirun share a group (the sweep folder name) unless ``group`` is set.
+    """
+    from lightning.pytorch.loggers import WandbLogger
+
+    resolved = wandb_mode(mode)
+    if resolved == "offline":
+        log.info("W&B: no API key configured, logging offline to %s/wandb", save_dir)
+    return WandbLogger(
+        project=project,
+        name=name,
+        entity=entity,
+        group=group or multirun_group(),
+        tags=list(tags or []),
+        save_dir=save_dir,
+        mode=resolved,
+        reinit="finish_previous",
+    )
+
+
+def finish_wandb() -> None:
+    """Close the current W&B run, if any (each multirun job must close its own)."""
+    import sys
+
+    wandb = sys.modules.get("wandb")
+    if wandb is not None and getattr(wandb, "run", None) is not None:
+        wandb.finish()

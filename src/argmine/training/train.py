@@ -1,0 +1,198 @@
+"""``train()`` and ``evaluate()``: short functions made of named steps.
+
+Both take a composed Hydra config (see ``configs/train.yaml`` / ``configs/eval.yaml``) and
+return the final metrics, which are also written to ``<run>/metrics.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from argmine.data.datamodule import ArgumentDataModule
+from argmine.errors import CheckpointError, ConfigError
+from argmine.training.callbacks import CrashAfterSteps
+from argmine.training.config_check import check_config
+from argmine.training.export import export_model, load_module
+from argmine.training.loggers import finish_wandb
+
+log = logging.getLogger(__name__)
+
+
+# -- steps -----------------------------------------------------------------------------------------
+def build_datamodule(data_cfg: DictConfig) -> ArgumentDataModule:
+    datamodule = instantiate(data_cfg, _convert_="all")
+    datamodule.prepare_corpus()
+    return datamodule
+
+
+def build_model(model_cfg: DictConfig, datamodule: ArgumentDataModule) -> Any:
+    """Fit the featurizer on the training words, featurize the data, then build the model with
+    the data-derived arguments (tag vocabulary, vocabulary sizes)."""
+    featurizer = instantiate(model_cfg.featurizer)
+    featurizer.fit(datamodule.train_words())
+    datamodule.attach_featurizer(featurizer)
+    kwargs = {k: v for k, v in model_cfg.items() if k not in {"name", "featurizer"}}
+    node = OmegaConf.create(kwargs)
+    return instantiate(node, featurizer=featurizer, tag_vocab=datamodule.tag_vocab)
+
+
+def build_callbacks(cfg: DictConfig | None) -> list[pl.Callback]:
+    callbacks = [instantiate(c) for c in (cfg or {}).values() if c is not None and "_target_" in c]
+    if CrashAfterSteps().steps is not None:
+        callbacks.append(CrashAfterSteps())
+    return callbacks
+
+
+def build_loggers(cfg: DictConfig | None) -> list[Any]:
+    return [instantiate(c) for c in (cfg or {}).values() if c is not None and "_target_" in c]
+
+
+def log_config(loggers: list[Any], cfg: DictConfig) -> None:
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    for logger in loggers:
+        logger.log_hyperparams(resolved)
+
+
+def resolve_resume(ckpt_path: str | None, run_dir: Path, cfg: DictConfig) -> str | None:
+    """``null`` -> fresh run; ``last`` -> this run folder's last.ckpt, else the newest
+    ``last.ckpt`` of an earlier run with the same name; a path -> that file (must exist)."""
+    if ckpt_path is None:
+        return None
+    if ckpt_path == "last":
+        own = run_dir / "checkpoints" / "last.ckpt"
+        if own.is_file():
+            return str(own)
+        runs = Path(cfg.paths.root_dir) / cfg.task_name / "runs"
+        found = sorted(runs.glob(f"*_{cfg.name}/checkpoints/last.ckpt"), key=lambda p: p.stat().st_mtime)
+        if not found:
+            raise CheckpointError(f"ckpt_path=last: no last.ckpt in {own.parent} nor in {runs}/*_{cfg.name}/")
+        log.info("resuming from %s", found[-1])
+        return str(found[-1])
+    if not Path(ckpt_path).is_file():
+        raise CheckpointError(f"ckpt_path: checkpoint not found: {ckpt_path}")
+    return ckpt_path
+
+
+def pick_checkpoint(trainer: pl.Trainer, which: str) -> str | None:
+    callback = trainer.checkpoint_callback
+    if callback is None:
+        return None
+    if which == "best" and getattr(callback, "best_model_path", ""):
+        return callback.best_model_path
+    if which not in {"best", "last"}:
+        raise ConfigError(f"eval_checkpoint must be 'best' or 'last', got {which!r}")
+    return getattr(callback, "last_model_path", "") or None
+
+
+def run_stages(trainer: pl.Trainer, model: Any, datamodule: ArgumentDataModule, stages: list[str],
+               ckpt_path: str | None) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for stage in stages:
+        if stage not in datamodule.records:
+            continue
+        run = trainer.validate if stage == "val" else trainer.test
+        results = run(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+        for key, value in (results[0] if results else {}).items():
+            if key.startswith(f"{stage}/"):
+                metrics[key] = float(value)
+    return metrics
+
+
+def write_metrics(path: Path, metrics: dict[str, float]) -> None:
+    clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in sorted(metrics.items())}
+    tmp = path.with_suffix(".json.part")
+    tmp.write_text(json.dumps(clean, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def export_evaluated(model: Any, folder: Path, cfg: DictConfig) -> None:
+    """Export the model as evaluated (``run_stages`` loaded the chosen checkpoint into it)."""
+    data = cfg.data
+    export_model(model, folder, extra={
+        "corpus": data.corpus, "schema": str(data.schema), "unit": data.unit, "run": str(folder.parent),
+    })
+
+
+# -- entry points ------------------------------------------------------------------------------------
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Train, evaluate the best checkpoint on val and test, export, write metrics.json."""
+    check_config(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    datamodule = build_datamodule(cfg.data)
+    model = build_model(cfg.model, datamodule)
+    loggers = build_loggers(cfg.get("logger"))
+    trainer = instantiate(cfg.trainer, callbacks=build_callbacks(cfg.get("callbacks")), logger=loggers or False)
+    try:
+        log_config(loggers, cfg)
+        if cfg.train:
+            trainer.fit(model, datamodule=datamodule, ckpt_path=resolve_resume(cfg.ckpt_path, run_dir, cfg))
+        ckpt = pick_checkpoint(trainer, cfg.eval_checkpoint) if cfg.train else None
+        stages = ["val"] + (["test"] if cfg.test else [])
+        metrics = run_stages(trainer, model, datamodule, stages, ckpt)
+        if trainer.global_rank == 0:
+            write_metrics(run_dir / "metrics.json", metrics)
+            if cfg.export and cfg.train:
+                export_evaluated(model, run_dir / "model", cfg)
+    finally:
+        finish_wandb()
+    return metrics
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    """Evaluate a checkpoint (or exported model folder) on the configured stages."""
+    run_dir = Path(cfg.paths.output_dir)
+    model = load_module(cfg.ckpt_path)
+    data_cfg = cfg.data if cfg.get("data") is not None else training_data_config(cfg.ckpt_path)
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    datamodule = instantiate(data_cfg, _convert_="all")
+    datamodule.prepare_corpus()
+    datamodule.attach_featurizer(model.featurizer)
+    if datamodule.tag_vocab is not None and set(datamodule.tag_vocab.labels) - set(model.tag_vocab.labels):
+        log.warning("the data has labels the model never saw: %s",
+                    sorted(set(datamodule.tag_vocab.labels) - set(model.tag_vocab.labels)))
+    datamodule.tag_vocab = model.tag_vocab
+    loggers = build_loggers(cfg.get("logger"))
+    trainer = instantiate(cfg.trainer, logger=loggers or False, callbacks=[])
+    try:
+        metrics = run_stages(trainer, model, datamodule, list(cfg.stages), None)
+        if trainer.global_rank == 0:
+            write_metrics(run_dir / "metrics.json", metrics)
+    finally:
+        finish_wandb()
+    return metrics
+
+
+def training_data_config(ckpt_path: str) -> DictConfig:
+    """The ``data`` config of the run that wrote a checkpoint (``<run>/.hydra/config.yaml``)."""
+    path = Path(ckpt_path).resolve()
+    for parent in [path, *path.parents][:4]:
+        saved = parent / ".hydra" / "config.yaml"
+        if saved.is_file():
+            cfg = OmegaConf.load(saved)
+            return OmegaConf.create(_resolved_data(cfg))
+    raise ConfigError(
+        f"no training config found next to {ckpt_path} (looked for .hydra/config.yaml in its run folder); "
+        "pass data=<name> to say which data to evaluate on"
+    )
+
+
+def _resolved_data(cfg: DictConfig) -> dict[str, Any]:
+    data = OmegaConf.to_container(cfg.data, resolve=True)
+    assert isinstance(data, dict)
+    return data
+
+
+def configure_torch(deterministic: bool) -> None:
+    torch.set_float32_matmul_precision("high")
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)

@@ -1,0 +1,176 @@
+"""BiLSTM-CNN-CRF and transformer taggers: shapes, masking, learning, exports, optimizer groups."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import torch
+
+from argmine.encoding.features import SubwordFeaturizer, WordCharFeaturizer
+from argmine.errors import ArgmineError
+from argmine.models.bilstm_cnn_crf import BiLSTMCNNCRF, load_word_vectors
+from argmine.models.optim import layerwise_param_groups, linear_warmup_schedule
+from argmine.models.transformer_tagger import TransformerTagger, gather_first_subtokens
+
+# O=0, B-Claim=1, I-Claim=2, B-Premise=3, I-Premise=4
+ALLOWED = (
+    [True, True, False, True, False],
+    [[True, True, a in (1, 2), True, a in (3, 4)] for a in range(5)],
+    [True] * 5,
+)
+SENTENCES = [
+    (["We", "should", "ban", "cars", "because", "they", "pollute", "."], [0, 1, 2, 2, 0, 3, 4, 0]),
+    (["Cars", "are", "useful", "."], [1, 2, 2, 0]),
+    (["I", "think", "so", "since", "data", "shows", "it"], [0, 0, 0, 0, 3, 4, 4]),
+]
+
+
+def _bilstm_batch():
+    feat = WordCharFeaturizer().fit([w for w, _ in SENTENCES])
+    batch = feat.collate([feat.encode(w) for w, _ in SENTENCES], [t for _, t in SENTENCES])
+    return feat, batch
+
+
+@pytest.mark.parametrize("use_crf", [True, False])
+def test_bilstm_shapes_and_padding_independence(use_crf: bool) -> None:
+    torch.manual_seed(0)
+    feat, batch = _bilstm_batch()
+    model = BiLSTMCNNCRF(feat.vocab_size, feat.num_chars, 5, ALLOWED, hidden_size=16, use_crf=use_crf).eval()
+    em = model.emissions(batch)
+    assert em.shape == (3, 8, 5)
+    assert torch.all(em[1, 4:] == 0)
+    # the second sentence alone (no padding) gets the same scores
+    alone = {k: v[1:2, :4] for k, v in batch.items()}
+    alone["char_ids"] = batch["char_ids"][1:2, :4]
+    assert torch.allclose(model.emissions(alone)[0], em[1, :4], atol=1e-5)
+    tags, conf = model.decode(em, batch["mask"])
+    assert [len(t) for t in tags] == [8, 4, 7]
+    assert all(0.0 < c <= 1.0 for row in conf for c in row)
+    loss = model.loss(batch)
+    loss.backward()
+    assert model.word_embed.weight.grad is not None
+    assert model.char_cnn.conv.weight.grad.abs().sum() > 0
+
+
+def test_bilstm_crf_overfits_three_sentences() -> None:
+    torch.manual_seed(0)
+    feat, batch = _bilstm_batch()
+    model = BiLSTMCNNCRF(feat.vocab_size, feat.num_chars, 5, ALLOWED, hidden_size=32, dropout=0.1)
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    started = time.perf_counter()
+    for _ in range(60):
+        opt.zero_grad()
+        model.loss(batch).backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        tags, _ = model.decode(model.emissions(batch), batch["mask"])
+    assert tags == [t for _, t in SENTENCES]
+    assert time.perf_counter() - started < 10
+
+
+def test_pretrained_embeddings_frozen() -> None:
+    vectors = torch.randn(6, 8)
+    model = BiLSTMCNNCRF(6, 4, 3, pretrained_embeddings=vectors, freeze_embeddings=True, hidden_size=4)
+    assert torch.equal(model.word_embed.weight, vectors)
+    assert not model.word_embed.weight.requires_grad
+    assert model.lstm.input_size == 8 + 50
+
+
+def test_load_word_vectors(tmp_path) -> None:
+    path = tmp_path / "vec.txt"
+    path.write_text("3 2\nclaim 0.5 -1\nthe 1 2\nNew York 3 4\n", encoding="utf-8")
+    vocab = {"<pad>": 0, "<unk>": 1, "Claim": 2, "the": 3, "New York": 4, "zebra": 5}
+    matrix, hits = load_word_vectors(path, vocab, 2)
+    assert hits == 3
+    assert matrix[2].tolist() == [0.5, -1.0]  # lowercase fallback
+    assert matrix[4].tolist() == [3.0, 4.0]
+    assert matrix[0].tolist() == [0.0, 0.0]
+    assert matrix[5].abs().max() <= (3 / 2) ** 0.5
+    bad = tmp_path / "bad.txt"
+    bad.write_text("the 1 2\nclaim 0.5\n", encoding="utf-8")
+    with pytest.raises(ArgmineError, match=re.escape(f"{bad}:2")):
+        load_word_vectors(bad, vocab, 2)
+    bad.write_text("the 1 2\nclaim 0.5 x\n", encoding="utf-8")
+    with pytest.raises(ArgmineError, match="bad.txt:2: not a number"):
+        load_word_vectors(bad, vocab, 2)
+
+
+def test_gather_first_subtokens() -> None:
+    hidden = torch.arange(2 * 5 * 3, dtype=torch.float).view(2, 5, 3)
+    index = torch.tensor([[1, 3], [2, 0]])
+    out = gather_first_subtokens(hidden, index)
+    assert torch.equal(out[0, 0], hidden[0, 1]) and torch.equal(out[0, 1], hidden[0, 3])
+    assert torch.equal(out[1, 0], hidden[1, 2]) and torch.equal(out[1, 1], hidden[1, 0])
+
+
+@pytest.fixture(scope="module")
+def minilm_batch():
+    feat = SubwordFeaturizer("minilm", max_length=64, stride=8)
+    texts = ["Cars pollute heavily.", "Unbelievably, trains are greener than planes ."]
+    windows, tags = [], []
+    for text in texts:
+        tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+        windows.extend(feat.encode_unit(text, tokens, 0, len(text)))
+        tags.append([1, 2, 2, 0][: len(tokens)] + [0] * (len(tokens) - 4))
+    return feat, feat.collate(windows, tags)
+
+
+@pytest.mark.parametrize("head", ["softmax", "crf"])
+def test_minilm_tagger_forward_backward(minilm_batch, head: str) -> None:
+    _, batch = minilm_batch
+    torch.manual_seed(0)
+    model = TransformerTagger(5, "minilm", head=head, allowed_transitions=ALLOWED)
+    em = model.emissions(batch)
+    assert em.shape == (2, 8, 5)
+    loss = model.loss(batch)
+    loss.backward()
+    assert torch.isfinite(loss)
+    grad = model.encoder.embeddings.word_embeddings.weight.grad
+    assert grad is not None and grad.abs().sum() > 0
+    tags, conf = model.decode(em.detach(), batch["mask"])
+    assert [len(t) for t in tags] == [4, 8]
+    assert all(0 < c <= 1 for row in conf for c in row)
+
+
+def test_minilm_export_round_trip_without_weights_download(tmp_path, minilm_batch) -> None:
+    feat, batch = minilm_batch
+    model = TransformerTagger(5, "minilm", head="crf", allowed_transitions=ALLOWED).eval()
+    model.encoder.config.save_pretrained(tmp_path)
+    feat.save(tmp_path)
+    state = model.state_dict()
+    for source in (tmp_path, model.encoder_config_dict()):
+        again = TransformerTagger.from_config(source, 5, head="crf", allowed_transitions=ALLOWED).eval()
+        assert not torch.allclose(again.classifier.weight, model.classifier.weight)
+        again.load_state_dict(state)
+        with torch.no_grad():
+            assert torch.allclose(again.emissions(batch), model.emissions(batch), atol=1e-5)
+
+
+def test_layerwise_param_groups_partition_parameters() -> None:
+    torch.manual_seed(0)
+    model = TransformerTagger(5, "minilm", head="crf")
+    groups = layerwise_param_groups(model, lr=1e-4, layer_decay=0.5, weight_decay=0.01, head_lr=1e-3)
+    ids = [id(p) for g in groups for p in g["params"]]
+    assert len(ids) == len(set(ids)) == len(list(model.parameters()))
+    lr_of = {id(p): g["lr"] for g in groups for p in g["params"]}
+    wd_of = {id(p): g["weight_decay"] for g in groups for p in g["params"]}
+    enc = model.encoder
+    assert lr_of[id(enc.embeddings.word_embeddings.weight)] == pytest.approx(1e-4 * 0.5**6)
+    assert lr_of[id(enc.encoder.layer[0].attention.self.query.weight)] == pytest.approx(1e-4 * 0.5**5)
+    assert lr_of[id(enc.encoder.layer[5].output.dense.weight)] == pytest.approx(1e-4)
+    assert lr_of[id(model.classifier.weight)] == lr_of[id(model.head.crf.transitions)] == 1e-3
+    assert wd_of[id(enc.encoder.layer[5].output.dense.weight)] == 0.01
+    assert wd_of[id(enc.encoder.layer[5].output.dense.bias)] == 0.0
+    assert wd_of[id(enc.encoder.layer[5].output.LayerNorm.weight)] == 0.0
+    opt = torch.optim.AdamW(groups)
+    sched = linear_warmup_schedule(opt, warmup_ratio=0.1, total_steps=100)
+    lrs = []
+    for _ in range(100):
+        lrs.append(opt.param_groups[-1]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[0] < lrs[9] == pytest.approx(1e-3 * 10 / 11)
+    assert lrs[10] == pytest.approx(1e-3) and lrs[99] == pytest.approx(1e-3 / 90)
