@@ -7,4 +7,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "load"]
+
+
+def load(path: str, **kwargs: object) -> object:
+    """Load a trained model for prediction: ``p = argmine.load(DIR); doc = p("text")``.
+
+    ``DIR`` is an exported model folder (``<run>/model``) or a checkpoint file.
+    """
+    from argmine.predict.predictor import load as _load
+
+    return _load(path, **kwargs)

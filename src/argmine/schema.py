@@ -27,8 +27,9 @@ Span rule keys (all conditions must hold):
 
 ``relations`` maps each native relation label to a new label, or to ``null`` to drop it.
 ``relation_to_relation`` says what to do with relations that target another relation
-(microtexts' undercuts): ``keep`` (default), ``source`` (retarget to the attacked relation's source
-span) or ``drop``. ``identity: true`` keeps every label as it is.
+(microtexts' undercuts): ``keep`` (default), ``source`` / ``target`` (retarget to the source /
+target span of the relation they point at) or ``drop``; either one mode for every label or a
+mapping ``{native relation label: mode}`` (unlisted labels: ``keep``). ``identity: true`` keeps every label as it is.
 
 A native label without a rule raises :class:`~argmine.errors.ConfigError` naming the corpus,
 the label and the schema file. Loading needs only omegaconf (no Hydra, no torch).
@@ -48,7 +49,7 @@ from argmine.errors import ConfigError
 _CONDITION_KEYS = {"label", "attributes", "outgoing", "root"}
 _RULE_KEYS = _CONDITION_KEYS | {"to", "drop"}
 _CORPUS_KEYS = {"spans", "relations", "identity", "relation_to_relation"}
-_REL_TO_REL = {"keep", "source", "drop"}
+_REL_TO_REL = {"keep", "source", "target", "drop"}
 
 
 def config_dir() -> Path:
@@ -105,8 +106,11 @@ class LabelSchema:
         unknown = set(rules) - _CORPUS_KEYS
         if unknown:
             self._fail(f"{where} has unknown keys {sorted(unknown)}; allowed: {sorted(_CORPUS_KEYS)}")
-        if rules.get("relation_to_relation", "keep") not in _REL_TO_REL:
-            self._fail(f"{where}.relation_to_relation must be one of {sorted(_REL_TO_REL)}")
+        modes = rules.get("relation_to_relation", "keep")
+        modes = modes.values() if isinstance(modes, Mapping) else [modes]
+        if any(m not in _REL_TO_REL for m in modes):
+            self._fail(f"{where}.relation_to_relation must be one of {sorted(_REL_TO_REL)} "
+                       "or a mapping relation label -> one of them")
         for i, rule in enumerate(rules.get("spans") or []):
             at = f"{where}.spans[{i}]"
             if not isinstance(rule, Mapping):
@@ -185,7 +189,7 @@ class LabelSchema:
         kept = {s.id for s in spans}
         rel_map = rules.get("relations") or {}
         by_id = doc.relation_by_id()
-        mode = rules.get("relation_to_relation", "keep")
+        modes = rules.get("relation_to_relation", "keep")
         mapped: list[Relation] = []
         for rel in doc.relations:
             if rel.label not in rel_map:
@@ -198,10 +202,13 @@ class LabelSchema:
                 continue
             target = rel.target
             if target in by_id:  # the target is a relation
+                mode = modes.get(rel.label, "keep") if isinstance(modes, Mapping) else modes
                 if mode == "drop":
                     continue
                 if mode == "source":
                     target = by_id[target].source
+                elif mode == "target":
+                    target = _span_target(by_id, target)
             mapped.append(Relation(rel.source, target, new, rel.id, dict(rel.attributes), rel.score))
         # drop relations whose target is gone (a dropped span or a dropped relation), to a fixpoint
         while True:
@@ -262,6 +269,15 @@ class LabelSchema:
         if self.relation_labels:
             return list(self.relation_labels)
         return sorted({r.label for d in docs for r in d.relations})
+
+
+def _span_target(by_id: Mapping[str, Relation], rel_id: str) -> str:
+    """The span a relation points at, following relation-to-relation links."""
+    seen: set[str] = set()
+    while rel_id in by_id and rel_id not in seen:
+        seen.add(rel_id)
+        rel_id = by_id[rel_id].target
+    return rel_id
 
 
 def _as_set(value: Any) -> set[str]:

@@ -115,3 +115,16 @@ def test_relative_links_agree_with_upstream_abs_files(conll_root, level, folder)
                         checked += 1
         assert pos == len(abs_rows)
     assert checked == 3832
+
+
+def test_claim_relations_follow_upstream_evaluation(conll_root):
+    corpus = load_corpus("aae2_conll", root=conll_root, level="paragraph", claim_relations=True)
+    labels = Counter(r.label for d in corpus.documents for r in d.relations)
+    assert labels == {"Support": 3613, "Attack": 219, "For": 1228, "Against": 278}
+    doc = corpus.documents[0]
+    spans = doc.span_by_id()
+    last_major = max((s for s in doc.spans if s.label == "MajorClaim"), key=lambda s: s.start)
+    for rel in doc.relations:
+        if rel.attributes.get("derived") == "eger2017":
+            assert spans[rel.source].label == "Claim" and rel.target == last_major.id
+            assert rel.label == spans[rel.source].attributes["stance"]

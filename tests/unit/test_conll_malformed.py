@@ -92,3 +92,14 @@ def test_lenient_mode_collects_every_error(tmp_path):
         load_aae2_conll(tmp_path, level="paragraph", strict=False)
     assert [p.line for p in info.value.problems] == [1, 7]
     assert str(info.value).startswith("2 problems found:")
+
+
+def test_undecodable_line_is_named(tmp_path):
+    path = _write(tmp_path, GOOD)
+    data = path.read_bytes().replace(b"purr", b"Purring").replace(b"Purring", b"Purr\xffing")
+    path.write_bytes(data)
+    with pytest.raises(CorpusFormatError) as info:
+        load_aae2_conll(tmp_path, level="paragraph")
+    assert str(info.value).startswith(f"{path}:7: error: cannot decode as utf-8")
+    corpus = load_aae2_conll(tmp_path, level="paragraph", encoding="latin-1")
+    assert "Purr\xffing" in corpus.documents[0].text

@@ -16,7 +16,9 @@ TRAIN = [["School", "uniforms", "are", "good", "."], ["uniforms", "are", "bad", 
 
 def _spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     end = len(text) if end is None else end
-    return [(m.start() + start, m.end() + start) for m in re.finditer(r"\w+|[^\w\s]", text[start:end])]
+    return [
+        (m.start() + start, m.end() + start) for m in re.finditer(r"\w+|[^\w\s]", text[start:end])
+    ]
 
 
 # -- WordCharFeaturizer --------------------------------------------------------------------------
@@ -60,6 +62,7 @@ def test_state_round_trip_through_json() -> None:
     words = ["school", "Uniforms", "xyz", "."]
     assert again.encode(words) == feat.encode(words)
     assert (again.vocab_size, again.num_chars) == (feat.vocab_size, feat.num_chars)
+    assert again.model_kwargs() == {"vocab_size": feat.vocab_size, "num_chars": feat.num_chars}
     with pytest.raises(ConfigError, match="'chars'"):
         WordCharFeaturizer.from_state({k: v for k, v in feat.state_dict().items() if k != "chars"})
 
@@ -154,6 +157,20 @@ def test_collate_and_save_load(tmp_path, subword: SubwordFeaturizer) -> None:
     subword.save(tmp_path)
     again = SubwordFeaturizer.load(tmp_path, max_length=128, stride=32)
     assert again.encode_unit(text, tokens[3:], 11, len(text)) == [w2]
+    state = json.loads(json.dumps(subword.state_dict()))
+    assert state == {
+        "kind": "subword",
+        "model_name_or_path": "minilm",
+        "max_length": 128,
+        "stride": 32,
+    }
+    for restored in (
+        SubwordFeaturizer.from_state(state),
+        SubwordFeaturizer.from_state({**state, "local_path": str(tmp_path)}),
+    ):
+        assert restored.encode_unit(text, tokens[3:], 11, len(text)) == [w2]
+        assert restored.model_kwargs() == {"model_name_or_path": "minilm"}
+    assert subword.fit([["ignored"]]) is subword
 
 
 def test_bad_window_options() -> None:

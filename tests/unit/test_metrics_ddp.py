@@ -36,8 +36,10 @@ def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
     rel = RelationF1(["support"], "overlap")
     tok = TokenF1(["O", "B", "I"])
     for k in range(rank, len(GOLD), world):  # rank 0: docs 0, 2; rank 1: docs 1, 3
-        comp.update([PRED[k]], [GOLD[k]])
-        rel.update([SPANS], [[("b", "a", "support")] if k % 2 else []], [SPANS], [[("b", "a", "support")]])
+        comp.update(PRED[k], GOLD[k])
+        rel.update(
+            [SPANS], [[("b", "a", "support")] if k % 2 else []], [SPANS], [[("b", "a", "support")]]
+        )
         tok.update(torch.tensor([k % 3, 1]), torch.tensor([0, 1]))
     result = {**comp.compute(), "r_tp": rel.compute()["tp"], "t_n": tok.compute()["token_support"]}
     Path(out_dir, f"rank{rank}.json").write_text(json.dumps(result))

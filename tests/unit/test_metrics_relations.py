@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from argmine.documents import Relation, Span
-from argmine.metrics import RelationF1, RelationMetrics, format_metrics, relation_prf
+from argmine.metrics import RelationF1, eger_relations, relation_prf
 from argmine.metrics.spans import COUNT_NAMES
 
 REL_LABELS = ["support", "attack"]
@@ -91,7 +89,9 @@ def test_root_targets() -> None:
     gold_rels = [("m", None, "root"), ("c", "m", "For")]
     pred_spans = {"M": (0, 9, "MajorClaim"), "C": (12, 20, "Claim")}
     pred_rels = [("M", None, "root"), ("C", None, "For")]
-    res = score(pred_spans, pred_rels, gold_spans, gold_rels, labels=["root", "For"], rule="overlap")
+    res = score(
+        pred_spans, pred_rels, gold_spans, gold_rels, labels=["root", "For"], rule="overlap"
+    )
     # root: M ~ m (9/10) -> TP. For: (C, ROOT) vs (c, m): target differs -> fp1 fn1
     assert res["f1/root"] == 1.0 and res["f1/For"] == 0.0
     assert (res["tp"], res["fp"], res["fn"]) == (1, 1, 1)
@@ -130,7 +130,7 @@ def test_empty_and_errors() -> None:
     with pytest.raises(ValueError, match="type_match"):
         RelationF1(REL_LABELS, type_match="target")
     with pytest.raises(ValueError, match="labels"):
-        RelationF1()
+        RelationF1([])
 
 
 def test_metric_merge_and_reset() -> None:
@@ -156,15 +156,40 @@ def test_metric_merge_and_reset() -> None:
     assert all(int(getattr(whole, n).sum()) == 0 for n in COUNT_NAMES)
 
 
-def test_relation_metrics_logged_names() -> None:
-    metrics = RelationMetrics(REL_LABELS)
-    metrics.update([PRED_SPANS], [PRED_RELS], [GOLD_SPANS], [GOLD_RELS])
-    logged = format_metrics("test", metrics.compute())
-    assert logged["test/r_f1_exact"] == 0.0
-    assert logged["test/r_f1_50"] == approx(0.5)
-    assert logged["test/r_f1_50/support"] == 1.0
-    assert {"test/r_precision_50", "test/r_recall_exact", "test/r_macro_f1_50"} <= set(logged)
-    metrics.reset()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert metrics.compute()["r_f1_50"] == 0.0
+def test_labels_none_gives_micro_scores_only() -> None:
+    metric = RelationF1(None, "overlap", 0.5)
+    # same input as test_overlap_endpoint_at_exactly_half_does_not_match: tp1 fp1 fn1 -> .5
+    metric.update([PRED_SPANS], [PRED_RELS], [GOLD_SPANS], [GOLD_RELS])
+    res = metric.compute()
+    assert (res["tp"], res["fp"], res["fn"], res["f1"]) == (1, 1, 1, 0.5)
+    assert not any("/" in key for key in res)
+    # labels still have to agree: attack predicted for a support relation is an FP
+    metric.reset()
+    metric.update([GOLD_SPANS], [[("b", "a", "attack")]], [GOLD_SPANS], [GOLD_RELS[:1]])
+    assert (metric.compute()["tp"], metric.compute()["fp"]) == (0, 1)
+
+
+def test_eger_relations_add_root_and_claim_links() -> None:
+    spans = [
+        Span(0, 5, "MajorClaim", id="M1"),
+        Span(40, 50, "Claim", id="C1", attributes={"stance": "For"}),
+        Span(60, 70, "Premise", id="P1"),
+        Span(80, 90, "MajorClaim", id="M2"),
+    ]
+    rels = [Relation("P1", "C1", "supports")]
+    assert eger_relations(spans, rels) == [
+        ("M1", None, "root"),
+        ("M2", None, "root"),
+        ("C1", "M2", "For"),  # the LAST major claim
+        ("P1", "C1", "supports"),
+    ]
+    # a body paragraph without major claim: the claim links to ROOT
+    assert eger_relations(spans[1:3], rels) == [("C1", None, "For"), ("P1", "C1", "supports")]
+    # scoring: predicted claim with the wrong stance -> that relation is an FP and an FN
+    pred_spans = [spans[0], Span(40, 50, "Claim", id="C1", attributes={"stance": "Against"})]
+    gold = eger_relations(spans[:2], [])
+    pred = eger_relations(pred_spans, [])
+    table = {s.id: s for s in spans}
+    res = relation_prf([table], [pred], [table], [gold], labels=None)
+    # root: M1 -> ROOT matches (tp1); For vs Against: fp1 fn1 -> 2/4
+    assert (res["tp"], res["fp"], res["fn"], res["f1"]) == (1, 1, 1, 0.5)

@@ -28,7 +28,9 @@ def test_macro_f1_includes_o_and_skips_ignore_index() -> None:
     assert res["token_macro_f1"] == approx((0.5 + 2 / 3 + 2 / 3) / 3)  # 11/18
     assert res["token_accuracy"] == approx(3 / 5)
     assert res["token_support"] == 5
-    assert res["token_precision/B-Claim"] == approx(0.5) and res["token_recall/I-Claim"] == approx(0.5)
+    assert res["token_precision/B-Claim"] == approx(0.5) and res["token_recall/I-Claim"] == approx(
+        0.5
+    )
 
 
 def test_mask_and_logits() -> None:

@@ -37,7 +37,9 @@ def _bilstm_batch():
 def test_bilstm_shapes_and_padding_independence(use_crf: bool) -> None:
     torch.manual_seed(0)
     feat, batch = _bilstm_batch()
-    model = BiLSTMCNNCRF(feat.vocab_size, feat.num_chars, 5, ALLOWED, hidden_size=16, use_crf=use_crf).eval()
+    model = BiLSTMCNNCRF(
+        feat.vocab_size, feat.num_chars, 5, ALLOWED, hidden_size=16, use_crf=use_crf
+    ).eval()
     em = model.emissions(batch)
     assert em.shape == (3, 8, 5)
     assert torch.all(em[1, 4:] == 0)
@@ -54,7 +56,16 @@ def test_bilstm_shapes_and_padding_independence(use_crf: bool) -> None:
     assert model.char_cnn.conv.weight.grad.abs().sum() > 0
 
 
-def test_bilstm_crf_overfits_three_sentences() -> None:
+@pytest.fixture
+def one_thread():
+    """Tiny models run faster (and steadier on a busy 2-core machine) on one thread."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_bilstm_crf_overfits_three_sentences(one_thread) -> None:
     torch.manual_seed(0)
     feat, batch = _bilstm_batch()
     model = BiLSTMCNNCRF(feat.vocab_size, feat.num_chars, 5, ALLOWED, hidden_size=32, dropout=0.1)
@@ -73,10 +84,23 @@ def test_bilstm_crf_overfits_three_sentences() -> None:
 
 def test_pretrained_embeddings_frozen() -> None:
     vectors = torch.randn(6, 8)
-    model = BiLSTMCNNCRF(6, 4, 3, pretrained_embeddings=vectors, freeze_embeddings=True, hidden_size=4)
+    model = BiLSTMCNNCRF(
+        6, 4, 3, pretrained_embeddings=vectors, freeze_embeddings=True, hidden_size=4
+    )
     assert torch.equal(model.word_embed.weight, vectors)
     assert not model.word_embed.weight.requires_grad
     assert model.lstm.input_size == 8 + 50
+
+
+def test_featurizer_hands_pretrained_vectors_to_the_network(tmp_path) -> None:
+    path = tmp_path / "vec.txt"
+    path.write_text("cars 1 2 3\nare 4 5 6\n", encoding="utf-8")
+    feat = WordCharFeaturizer(word_vectors=str(path), word_dim=3).fit([w for w, _ in SENTENCES])
+    kwargs = feat.model_kwargs()
+    assert kwargs["word_dim"] == 3 and kwargs["vocab_size"] == feat.vocab_size
+    model = BiLSTMCNNCRF(num_tags=5, **kwargs)
+    assert model.word_embed.weight[feat.word_to_id["are"]].tolist() == [4.0, 5.0, 6.0]
+    assert model.word_embed.weight[feat.word_to_id["Cars"]].tolist() == [1.0, 2.0, 3.0]
 
 
 def test_load_word_vectors(tmp_path) -> None:
@@ -126,6 +150,11 @@ def test_minilm_tagger_forward_backward(minilm_batch, head: str) -> None:
     em = model.emissions(batch)
     assert em.shape == (2, 8, 5)
     loss = model.loss(batch)
+    with torch.no_grad():
+        torch.manual_seed(1)
+        again = model.loss(batch, emissions=model.emissions(batch))
+        torch.manual_seed(1)
+        assert model.loss(batch).item() == pytest.approx(again.item(), rel=1e-5)
     loss.backward()
     assert torch.isfinite(loss)
     grad = model.encoder.embeddings.word_embeddings.weight.grad
@@ -138,11 +167,22 @@ def test_minilm_tagger_forward_backward(minilm_batch, head: str) -> None:
 def test_minilm_export_round_trip_without_weights_download(tmp_path, minilm_batch) -> None:
     feat, batch = minilm_batch
     model = TransformerTagger(5, "minilm", head="crf", allowed_transitions=ALLOWED).eval()
-    model.encoder.config.save_pretrained(tmp_path)
+    model.save_encoder_config(tmp_path)
     feat.save(tmp_path)
     state = model.state_dict()
-    for source in (tmp_path, model.encoder_config_dict()):
-        again = TransformerTagger.from_config(source, 5, head="crf", allowed_transitions=ALLOWED).eval()
+    rebuilt = [
+        TransformerTagger.from_config(source, 5, head="crf", allowed_transitions=ALLOWED)
+        for source in (tmp_path, model.encoder_config_dict())
+    ]
+    # what loading an export does: encoder name -> export folder, pretrained=False
+    rebuilt.append(
+        TransformerTagger(
+            5, str(tmp_path), head="crf", allowed_transitions=ALLOWED, pretrained=False
+        )
+    )
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".safetensors") == []
+    for again in rebuilt:
+        again.eval()
         assert not torch.allclose(again.classifier.weight, model.classifier.weight)
         again.load_state_dict(state)
         with torch.no_grad():
@@ -152,14 +192,18 @@ def test_minilm_export_round_trip_without_weights_download(tmp_path, minilm_batc
 def test_layerwise_param_groups_partition_parameters() -> None:
     torch.manual_seed(0)
     model = TransformerTagger(5, "minilm", head="crf")
-    groups = layerwise_param_groups(model, lr=1e-4, layer_decay=0.5, weight_decay=0.01, head_lr=1e-3)
+    groups = layerwise_param_groups(
+        model, lr=1e-4, layer_decay=0.5, weight_decay=0.01, head_lr=1e-3
+    )
     ids = [id(p) for g in groups for p in g["params"]]
     assert len(ids) == len(set(ids)) == len(list(model.parameters()))
     lr_of = {id(p): g["lr"] for g in groups for p in g["params"]}
     wd_of = {id(p): g["weight_decay"] for g in groups for p in g["params"]}
     enc = model.encoder
     assert lr_of[id(enc.embeddings.word_embeddings.weight)] == pytest.approx(1e-4 * 0.5**6)
-    assert lr_of[id(enc.encoder.layer[0].attention.self.query.weight)] == pytest.approx(1e-4 * 0.5**5)
+    assert lr_of[id(enc.encoder.layer[0].attention.self.query.weight)] == pytest.approx(
+        1e-4 * 0.5**5
+    )
     assert lr_of[id(enc.encoder.layer[5].output.dense.weight)] == pytest.approx(1e-4)
     assert lr_of[id(model.classifier.weight)] == lr_of[id(model.head.crf.transitions)] == 1e-3
     assert wd_of[id(enc.encoder.layer[5].output.dense.weight)] == 0.01

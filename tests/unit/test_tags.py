@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from argmine.documents import Span
-from argmine.errors import ConfigError, DocumentError
 from argmine.encoding.tags import TagVocab, parse_tag, spans_to_tags, tags_to_spans
+from argmine.errors import ConfigError, DocumentError
 
 # "We should act now , because time is short ." -- tokens as (start, end)
 TEXT = "We should act now, because time is short."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _aae2_brat import essays
 
 from argmine.documents import Document, Span
 from argmine.encoding.tags import spans_to_tags, tags_to_spans
@@ -65,13 +66,17 @@ def test_spans_ending_inside_a_word_split_that_token() -> None:
 
 
 def test_document_unit_and_discontinuous_spans() -> None:
-    frag = Span(18, 80, "Premise", fragments=((18, 25), (70, 80)))
+    frag = Span(18, 79, "Premise", fragments=((18, 25), (70, 79)))  # "Schools" + "kids need"
     doc = Document("d5", TEXT, spans=[frag])
     (unit,) = make_units(doc, "document")
-    assert (unit.start, unit.end) == (0, len(TEXT)) and unit.spans == [frag]
-    assert unit.n_tokens == 19
+    assert (unit.start, unit.end) == (0, len(TEXT)) and unit.spans == doc.spans
+    assert unit.n_tokens == 18
     # paragraph units merge the paragraphs between the fragments' start and end
-    assert len(make_units(doc)) == 2
+    assert [TEXT[u.start : u.end] for u in make_units(doc)] == [
+        "Homework matters",
+        "Schools should give homework. It builds habits.\nYet kids need play",
+        "time too.",
+    ]
     with pytest.raises(ValueError, match="unknown unit 'sentence'"):
         make_units(doc, "sentence")
 
@@ -81,24 +86,12 @@ def test_split_tokens() -> None:
     assert split_tokens([(0, 5)], []) == [(0, 5)]
 
 
-def _essay_document(folder, name: str) -> Document:
-    """A minimal brat read (T lines only) so that this test does not depend on the reader."""
-    text = (folder / f"{name}.txt").read_text(encoding="utf-8")
-    spans = []
-    for line in (folder / f"{name}.ann").read_text(encoding="utf-8").splitlines():
-        if line.startswith("T"):
-            tid, info, _ = line.split("\t")
-            label, start, end = info.split()
-            spans.append(Span(int(start), int(end), label, id=tid))
-    return Document(name, text, spans=spans)
-
-
 @pytest.mark.corpora
 def test_essays_units_are_paragraphs_and_every_gold_span_round_trips(shared_corpora) -> None:
-    folder = shared_corpora / "aae2" / "brat-project-final"
     n_units = n_spans = 0
-    for path in sorted(folder.glob("essay*.txt")):
-        doc = _essay_document(folder, path.stem)
+    docs = essays(shared_corpora)
+    assert len(docs) == 402
+    for doc in docs:
         units = make_units(doc)
         n_units += len(units)
         for unit in units:
@@ -109,7 +102,7 @@ def test_essays_units_are_paragraphs_and_every_gold_span_round_trips(shared_corp
     assert n_units == 2235  # no component crosses a paragraph border: 1,833 paragraphs + 402 titles
     assert n_spans == 751 + 1506 + 3832
 
-    doc = _essay_document(folder, "essay098")  # T6 ends one character early ("responsibl")
+    doc = next(d for d in docs if d.id == "essay098")  # T6 ends one character early ("responsibl")
     unit = next(u for u in make_units(doc) if any(s.id == "T6" for s in u.spans))
     words = unit.token_texts(doc.text)
     i = words.index("responsibl")

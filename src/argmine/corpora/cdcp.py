@@ -56,13 +56,19 @@ def read_cdcp_file(ann: Path, split: str, log: ProblemLog) -> Document | None:
     txt = ann.with_name(ann.name[: -len(".ann.json")] + ".txt")
     try:
         text = txt.read_text(encoding="utf-8")
-    except OSError as exc:
-        log.error(txt, None, f"cannot read the comment text: {exc.strerror}")
+    except (OSError, UnicodeDecodeError) as exc:
+        log.error(txt, None, f"cannot read the comment text: {exc}")
         return None
     try:
         data: dict[str, Any] = json.loads(ann.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         log.error(ann, exc.lineno, f"invalid JSON: {exc.msg}")
+        return None
+    except UnicodeDecodeError as exc:
+        log.error(ann, None, f"not UTF-8: {exc.reason}")
+        return None
+    if not isinstance(data, dict):
+        log.error(ann, None, "expected a JSON object")
         return None
     before = _n_errors(log)
     missing = [k for k in ("prop_labels", "prop_offsets") if k not in data]

@@ -23,6 +23,7 @@ from argmine.documents import Document
 from argmine.errors import ArgmineError, ConfigError, CorpusFormatError, DocumentError, Problem
 
 Tokenizer = Callable[[str], int]
+MAX_VALUES = 20  # attributes with more distinct values (ids, URLs) are only counted, not listed
 
 
 def _tokenizer() -> tuple[str, Tokenizer]:
@@ -97,7 +98,12 @@ def _counts(docs: Sequence[Document], count_tokens: Tokenizer) -> dict[str, Any]
         "tokens": tokens,
         "spans": dict(sorted(spans.items())),
         "relations": dict(sorted(relations.items())),
-        "attributes": {k: dict(sorted(v.items())) for k, v in sorted(attributes.items())},
+        "attributes": {
+            k: dict(sorted(v.items())) for k, v in sorted(attributes.items()) if len(v) <= MAX_VALUES
+        },
+        "attributes_omitted": {
+            k: len(v) for k, v in sorted(attributes.items()) if len(v) > MAX_VALUES
+        },
     }
 
 
@@ -121,6 +127,7 @@ def corpus_stats(corpus: Corpus, docs: Sequence[Document] | None = None) -> dict
         "spans": total["spans"],
         "relations": total["relations"],
         "attributes": total["attributes"],
+        "attributes_omitted": total["attributes_omitted"],
         "by_split": by_split,
     }
 
@@ -155,6 +162,8 @@ def _print_tables(stats: dict[str, Any], schema: str) -> None:
         for value, n in values.items():
             row(f"{name}={value}", lambda p, a=name, v=value: p["attributes"].get(a, {}).get(v, 0), n)
     console.print(table)
+    for name, n in stats["attributes_omitted"].items():
+        console.print(f"attribute {name}: {n} distinct values (not listed)")
     console.print(f"tokens counted with {stats['tokenizer']}")
 
 

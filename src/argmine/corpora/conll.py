@@ -18,8 +18,10 @@ What the reader makes of it:
   since the two levels split a few tokens differently); otherwise the essay is one paragraph.
 - Spans ``MajorClaim`` / ``Claim`` / ``Premise``; claims keep their stance as
   ``attributes["stance"]``. Premise links become ``Relation(premise, target, "Support"|"Attack")``.
-  No claim -> major-claim relations are added: the format stores only the claim's stance, and
-  which major claim it targets is not recoverable from it.
+  The format stores only a claim's stance, not a target. With ``claim_relations=True`` each claim
+  also gets ``Relation(claim, last MajorClaim of the essay, "For"|"Against")`` (attribute
+  ``derived="eger2017"``): this is how upstream's ``eval_relationF1.py`` (``findLastMajorClaim``)
+  scores claims. Off by default, so relations are exactly the premise links of the file.
 - ``doc.id`` is the brat essay id from ``root/_derived/essay_level_doc_to_essay_id.tsv`` when
   that file exists (else ``{split}_{index:03d}``); ``metadata["conll_index"]`` is the 0-based
   position of the essay in its file.
@@ -29,6 +31,10 @@ What the reader makes of it:
 - ``Essay_Level/train.dat`` links one premise of essay286 (whose text occurs twice in the essay)
   to a component in another paragraph; brat and the paragraph level link it inside its own
   paragraph. The link is kept as written, with a warning (links crossing paragraphs are flagged).
+- ``Paragraph_Level`` puts the closing quote token into one premise of essay160 (brat and the
+  essay level end the span before it). Not detectable here; kept as written.
+- Essay-level files split the five words where a brat span ends inside a word (``educatio n``);
+  the paragraph level keeps some of them whole, so token counts differ by 2 (train) and 1 (dev).
 - An ``I-`` tag after ``O`` or after a tag with a different label starts a new component (as
   upstream's evaluation does) and is recorded as a warning. Wrong column counts, non-integer
   ``idx``, labels outside the grammar, zero offsets and offsets pointing outside the unit are
@@ -38,13 +44,14 @@ What the reader makes of it:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from argmine.corpora import Corpus
 from argmine.corpora._problemlog import ProblemLog
 from argmine.documents import Document, Relation, Span
-from argmine.errors import CorpusFormatError, CorpusNotFoundError
+from argmine.errors import ConfigError, CorpusFormatError, CorpusNotFoundError
 
 SPLITS = ("train", "dev", "test")
 LEVEL_DIRS = {"essay": "Essay_Level", "paragraph": "Paragraph_Level"}
@@ -91,11 +98,15 @@ def load_aae2_conll(
     level: str = "essay",
     strict: bool = True,
     encoding: str = "utf-8",
+    claim_relations: bool = False,
 ) -> Corpus:
-    """Read the Eger et al. CoNLL files at ``level`` ``"essay"`` or ``"paragraph"``."""
+    """Read the Eger et al. CoNLL files at ``level`` ``"essay"`` or ``"paragraph"``.
+
+    ``claim_relations``: also link each claim to the essay's last major claim (see module doc).
+    """
     root = Path(root)
     if level not in LEVEL_DIRS:
-        raise ValueError(f"level must be 'essay' or 'paragraph', got {level!r}")
+        raise ConfigError(f"level must be 'essay' or 'paragraph', got {level!r}")
     folder = root / LEVEL_DIRS[level]
     if not folder.is_dir():
         raise CorpusNotFoundError(f"CoNLL folder {folder} not found (expected {LEVEL_DIRS[level]}/ in {root})")
@@ -116,7 +127,7 @@ def load_aae2_conll(
             doc_id = ids.get((split, index), f"{split}_{index:03d}")
             para_chars = breaks[index] if breaks is not None else None
             doc = _build_document(
-                essay, doc_id, split, index, level, para_chars, path, log
+                essay, doc_id, split, index, level, para_chars, path, log, claim_relations
             )
             if doc is not None:
                 documents.append(doc)
@@ -137,48 +148,53 @@ def read_conll_file(
     paragraph: list[_Token] = []
     blanks = 0
     expected_idx = 1
-    with path.open(encoding=encoding, newline="") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                blanks += 1
-                if paragraph:
-                    current.paragraphs.append(paragraph)
-                    paragraph = []
-                if level == "essay" or blanks >= 2:
-                    if current.paragraphs:
-                        essays.append(current)
-                        current = _Essay()
-                    expected_idx = 1
-                elif level == "paragraph":
-                    expected_idx = 1
-                continue
-            blanks = 0
-            cols = line.split("\t")
-            if len(cols) != 5:
-                log.error(path, lineno, f"expected 5 TAB-separated columns, found {len(cols)}")
-                expected_idx += 1
-                continue
-            idx, token, label = cols[0], cols[1], cols[4]
-            if not idx.isdigit():
-                log.error(path, lineno, f"token index {idx!r} is not a positive integer")
-                continue
-            if int(idx) != expected_idx:
-                log.error(path, lineno, f"token index {idx} where {expected_idx} was expected")
-            expected_idx = int(idx) + 1
-            if not token or any(c.isspace() for c in token):
-                log.error(path, lineno, f"token {token!r} is empty or contains whitespace")
-                continue
-            if label != "O" and not _LABEL.match(label):
-                log.error(path, lineno, f"label {label!r} does not match the Eger et al. grammar "
-                          "(O, B-/I-MajorClaim, B-/I-Claim:For|Against, B-/I-Premise:<d>:Support|Attack)")
-                label = "O"
-            paragraph.append(_Token(lineno, token, label))
+    for lineno, line in _lines(path, encoding, log):
+        if not line.strip():
+            blanks += 1
+            if paragraph:
+                current.paragraphs.append(paragraph)
+                paragraph = []
+            if (level == "essay" or blanks >= 2) and current.paragraphs:
+                essays.append(current)
+                current = _Essay()
+            expected_idx = 1
+            continue
+        blanks = 0
+        cols = line.split("\t")
+        if len(cols) != 5:
+            log.error(path, lineno, f"expected 5 TAB-separated columns, found {len(cols)}")
+            expected_idx += 1
+            continue
+        idx, token, label = cols[0], cols[1], cols[4]
+        if not idx.isdigit():
+            log.error(path, lineno, f"token index {idx!r} is not a positive integer")
+            continue
+        if int(idx) != expected_idx:
+            log.error(path, lineno, f"token index {idx} where {expected_idx} was expected")
+        expected_idx = int(idx) + 1
+        if not token or any(c.isspace() for c in token):
+            log.error(path, lineno, f"token {token!r} is empty or contains whitespace")
+            continue
+        if label != "O" and not _LABEL.match(label):
+            log.error(path, lineno, f"label {label!r} does not match the Eger et al. grammar "
+                      "(O, B-/I-MajorClaim, B-/I-Claim:For|Against, B-/I-Premise:<d>:Support|Attack)")
+            label = "O"
+        paragraph.append(_Token(lineno, token, label))
     if paragraph:
         current.paragraphs.append(paragraph)
     if current.paragraphs:
         essays.append(current)
     return essays
+
+
+def _lines(path: Path, encoding: str, log: ProblemLog) -> Iterator[tuple[int, str]]:
+    """``(line number, line without its newline)``; an undecodable line is reported and skipped."""
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                yield lineno, raw.decode(encoding).rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                log.error(path, lineno, f"cannot decode as {encoding}: {exc.reason}")
 
 
 def _components(tokens: list[_Token], offset: int, path: Path, log: ProblemLog) -> list[_Component]:
@@ -219,6 +235,7 @@ def _build_document(
     para_chars: list[int] | None,
     path: Path,
     log: ProblemLog,
+    claim_relations: bool = False,
 ) -> Document | None:
     tokens = essay.tokens
     # units for resolving relative links: the essay, or each paragraph
@@ -281,6 +298,19 @@ def _build_document(
                             "paragraph border (AAE links never do; upstream conversion artefact)")
             relations.append(Relation(comp.span_id, comps[target].span_id, str(comp.rel),
                                       id=f"R{len(relations) + 1}"))
+    if claim_relations:
+        major = [s for s in spans if s.label == "MajorClaim"]
+        claims = [s for s in spans if s.label == "Claim"]
+        if claims and not major:
+            log.warning(path, tokens[0].line, f"essay {doc_id} has claims but no major claim; "
+                        "no claim relations added")
+        elif claims:
+            last = max(major, key=lambda s: s.start)
+            relations.extend(
+                Relation(c.id, last.id, c.attributes["stance"], id=f"R{len(relations) + n + 1}",
+                         attributes={"derived": "eger2017"})
+                for n, c in enumerate(claims)
+            )
     if _n_errors(log) > errors_before:
         return None
     return Document(

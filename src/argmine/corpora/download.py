@@ -136,11 +136,9 @@ def safe_extract(archive: Path, target: Path) -> None:
             for info in infos:
                 zf.extract(info, target)
         return
-    try:
-        tf = tarfile.open(archive)
-    except tarfile.TarError:
-        raise DownloadError(f"{archive}: neither a zip nor a tar archive") from None
-    with tf:
+    if not tarfile.is_tarfile(archive):
+        raise DownloadError(f"{archive}: neither a zip nor a tar archive")
+    with tarfile.open(archive) as tf:
         members = tf.getmembers()
         for m in members:
             path = _check_member_name(m.name, archive)

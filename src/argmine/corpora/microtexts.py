@@ -33,7 +33,7 @@ from typing import Any
 from argmine.corpora import Corpus
 from argmine.corpora._problemlog import ProblemLog
 from argmine.documents import Document, Relation, Span
-from argmine.errors import CorpusFormatError, CorpusNotFoundError, DocumentError
+from argmine.errors import ConfigError, CorpusFormatError, CorpusNotFoundError, DocumentError
 
 FOLDS_FILE = Path("part1") / "_derived" / "folds_10x5cv_peldszus_stede_2015.json"
 ARG_EDGES = ("sup", "exa", "add", "reb", "und")
@@ -62,7 +62,7 @@ def load_microtexts(
             raise CorpusNotFoundError(f"arg-microtexts part 2 is English only (asked for {language!r})")
         folder = root / "part2" / "corpus"
     else:
-        raise ValueError(f"part must be 1 or 2, got {part!r}")
+        raise ConfigError(f"part must be 1 or 2, got {part!r}")
     files = sorted(folder.glob("*.xml"))
     if not files:
         raise CorpusNotFoundError(f"no arggraph *.xml files in {folder}")
@@ -113,7 +113,12 @@ def _read_folds(folds: str | Path | list[list[str]], known: set[str]) -> list[li
 
 def read_arggraph(path: Path, log: ProblemLog, *, part: int, language: str) -> Document | None:
     """One arggraph XML file as a Document (None after a lenient-mode error)."""
-    raw = path.read_bytes().decode("utf-8")
+    data = path.read_bytes()
+    try:
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        log.error(path, data.count(b"\n", 0, exc.start) + 1, f"not UTF-8: {exc.reason}")
+        return None
     try:
         graph = ET.fromstring(raw)
     except ET.ParseError as exc:
@@ -212,7 +217,7 @@ def read_arggraph(path: Path, log: ProblemLog, *, part: int, language: str) -> D
         shown = " ".join(
             text[a:b].upper() if e in implicit else text[a:b] for e, (a, b) in edu_offsets.items()
         )
-        if " ".join(shown.split()) != " ".join(txt_path.read_text(encoding="utf-8").split()):
+        if shown.split() != txt_path.read_text(encoding="utf-8", errors="replace").split():
             log.warning(txt_path, None, "text differs from the EDU texts of the XML (after whitespace "
                         "normalisation, implicit EDUs upper-cased)")
     relations = [Relation(src, trg, kind, id=cid) for cid, src, trg, kind in edges]

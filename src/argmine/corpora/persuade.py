@@ -21,8 +21,8 @@ What the reader makes of it:
 - ``attributes``: ``discourse_id``, ``discourse_type_num``, ``predictionstring`` (word indices of
   ``text.split()``) and ``discourse_effectiveness`` when those columns exist.
 - Paragraph partitions are the non-blank lines of the essay (all labelled ``paragraph``).
-- Split: the ``split`` column if there is one, else ``train`` (Kaggle released only its train
-  set with labels).
+- Split: the ``split`` column if there is one (else PERSUADE 2.0's ``competition_set``, which
+  is ``train``/``test``), else ``train`` (Kaggle released only its train set with labels).
 """
 
 from __future__ import annotations
@@ -50,42 +50,56 @@ def load_persuade(root: str | Path, *, strict: bool = True) -> Corpus:
     root = Path(root)
     csv_path = _find_csv(root)
     log = ProblemLog(strict)
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    rows: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
-    full_texts: dict[str, str] = {}
-    with csv_path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        id_col = next((c for c in ID_COLUMNS if c in header), None)
-        missing = [c for c in REQUIRED if c not in header] + ([] if id_col else ["id"])
-        if missing:
-            raise CorpusFormatError(csv_path, 1, f"header lacks columns {missing}; found {header}")
-        has_full_text = "full_text" in header
-        line = reader.line_num
-        for row in reader:
-            row_line, line = line + 1, reader.line_num  # first physical line of this record
-            if None in row or any(v is None for v in row.values()):
-                log.error(csv_path, row_line, f"expected {len(header)} columns")
-                continue
-            essay = row[id_col]
-            rows[essay].append((row_line, row))
-            if has_full_text and essay not in full_texts:
-                full_texts[essay] = row["full_text"]
+    rows, full_texts = _read_rows(csv_path, log)
     documents = []
     for essay, essay_rows in rows.items():
-        if has_full_text:
+        if full_texts:
             text = full_texts[essay]
         else:
             txt = root / "train" / f"{essay}.txt"
             if not txt.is_file():
                 log.error(csv_path, essay_rows[0][0], f"essay {essay!r}: text file {txt} not found")
                 continue
-            text = txt.read_text(encoding="utf-8")
+            try:
+                text = txt.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                log.error(txt, None, f"not UTF-8: {exc.reason}")
+                continue
         doc = _document(essay, text, essay_rows, csv_path, log)
         if doc is not None:
             documents.append(doc)
     return Corpus(name="persuade", documents=documents, problems=log.finish(),
                   metadata={"source": str(csv_path)})
+
+
+def _read_rows(
+    csv_path: Path, log: ProblemLog
+) -> tuple[dict[str, list[tuple[int, dict[str, str]]]], dict[str, str]]:
+    """Rows grouped by essay id (with their first line number), and ``full_text`` per essay."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    rows: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
+    full_texts: dict[str, str] = {}
+    line = 1
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        try:
+            header = reader.fieldnames or []
+            id_col = next((c for c in ID_COLUMNS if c in header), None)
+            missing = [c for c in REQUIRED if c not in header] + ([] if id_col else ["id"])
+            if missing:
+                raise CorpusFormatError(csv_path, 1, f"header lacks columns {missing}; found {header}")
+            for row in reader:
+                row_line, line = line + 1, reader.line_num  # first physical line of this record
+                if None in row or any(v is None for v in row.values()):
+                    log.error(csv_path, row_line, f"expected {len(header)} columns")
+                    continue
+                essay = row[id_col]
+                rows[essay].append((row_line, row))
+                if "full_text" in header and essay not in full_texts:
+                    full_texts[essay] = row["full_text"]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            log.error(csv_path, line + 1, f"unreadable CSV: {exc}")
+    return rows, full_texts
 
 
 def _find_csv(root: Path) -> Path:
@@ -140,8 +154,9 @@ def _document(
         end -= len(piece) - len(piece.rstrip())
         attrs = {k: row[k] for k in EXTRA_ATTRIBUTES if row.get(k) not in (None, "")}
         spans.append(Span(start, end, label, attributes=attrs))
-        if row.get("split"):
-            split = row["split"].strip()
+        value = row.get("split") or row.get("competition_set")
+        if value:
+            split = value.strip()
     if _n_errors(log) > before:
         return None
     paragraphs = [Span(m.start(), m.end(), "paragraph") for m in re.finditer(r"\S(?:[^\n]*\S)?", text)]

@@ -16,7 +16,7 @@ Source format::
 A document starts with ``=== ID split=SPLIT``. Its first line is the title; paragraphs are
 separated by blank lines, and the lines of one paragraph are joined with one space. The text is
 the title and the paragraphs joined by ``"\\n"``; ``partitions["paragraphs"]`` labels them
-``title`` / ``paragraph``. A span is ``[LABEL#ID TEXT]``; ``>REL:TARGET`` after the id (repeatable)
+``title`` / ``paragraph``. A span is ``[LABEL#ID TEXT]`` (it may run over several lines of its paragraph); ``>REL:TARGET`` after the id (repeatable)
 adds a relation from this span to span ``TARGET`` of the same document. Spans do not nest and
 cover whole words (a clause-final period stays outside).
 """
@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
+from collections.abc import Callable
+from itertools import accumulate
 from pathlib import Path
 
 from argmine.corpora import Corpus
@@ -131,10 +134,13 @@ def _build(header: tuple[str, str, int], lines: list[tuple[int, str]], path: str
         if index:
             text += "\n"
         part_start = len(text)
-        for j, (lineno, line) in enumerate(block):
-            if j:
-                text += " "
-            text = _parse_line(line, lineno, text, spans, relations, doc_id, path)
+        joined = " ".join(line for _, line in block)
+        starts = list(accumulate((len(line) + 1 for _, line in block[:-1]), initial=0))
+
+        def line_of(col: int, block: list[tuple[int, str]] = block, starts: list[int] = starts) -> int:
+            return block[bisect_right(starts, col) - 1][0]
+
+        text = _parse_block(joined, line_of, text, spans, relations, doc_id, path)
         parts.append(Span(part_start, len(text), "title" if index == 0 else "paragraph"))
     for span in spans:
         _check_whole_words(text, span, doc_id, path, header_line)
@@ -144,31 +150,32 @@ def _build(header: tuple[str, str, int], lines: list[tuple[int, str]], path: str
         raise CorpusFormatError(path, header_line, str(exc)) from None
 
 
-def _parse_line(
-    line: str, lineno: int, text: str, spans: list[Span], relations: list[Relation],
-    doc_id: str, path: str | Path,
+def _parse_block(
+    line: str, line_of: Callable[[int], int], text: str, spans: list[Span],
+    relations: list[Relation], doc_id: str, path: str | Path,
 ) -> str:
+    """Append the paragraph ``line`` (its source lines joined) to ``text``, collecting spans."""
     pos = 0
     while pos < len(line):
         open_at = line.find("[", pos)
         close_at = line.find("]", pos)
         if close_at != -1 and (open_at == -1 or close_at < open_at):
-            raise CorpusFormatError(path, lineno, f"document {doc_id!r}: ']' without a matching '['")
+            raise CorpusFormatError(path, line_of(close_at), f"document {doc_id!r}: ']' without a matching '['")
         if open_at == -1:
             text += line[pos:]
             break
         text += line[pos:open_at]
         m = _OPEN.match(line, open_at)
         if not m:
-            raise CorpusFormatError(path, lineno, f"document {doc_id!r}: bad span opening at column "
-                                    f"{open_at + 1}; expected '[label#id TEXT]' or '[label#id>rel:target TEXT]'")
+            raise CorpusFormatError(path, line_of(open_at), f"document {doc_id!r}: bad span opening "
+                                    f"{line[open_at:open_at + 20]!r}; expected '[label#id TEXT]' or '[label#id>rel:target TEXT]'")
         end = line.find("]", m.end())
         nested = line.find("[", m.end())
         if end == -1:
-            raise CorpusFormatError(path, lineno, f"document {doc_id!r}: span {m['id']!r} is not closed "
-                                    "on its line")
+            raise CorpusFormatError(path, line_of(open_at), f"document {doc_id!r}: span {m['id']!r} "
+                                    "is not closed in its paragraph")
         if nested != -1 and nested < end:
-            raise CorpusFormatError(path, lineno, f"document {doc_id!r}: spans cannot nest (in {m['id']!r})")
+            raise CorpusFormatError(path, line_of(nested), f"document {doc_id!r}: spans cannot nest (in {m['id']!r})")
         start = len(text)
         text += line[m.end():end]
         spans.append(Span(start, len(text), m["label"], m["id"]))

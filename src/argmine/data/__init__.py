@@ -1,1 +1,5 @@
-"""argmine.data."""
+"""argmine.data: the LightningDataModule and length-bucketed batching."""
+
+from argmine.data.datamodule import ArgumentDataModule
+
+__all__ = ["ArgumentDataModule"]

@@ -63,6 +63,12 @@ class ArgumentDataModule(pl.LightningDataModule):
         splits: which corpus split feeds each stage, e.g. ``{train: train, val: dev, test: test}``.
         batch_size / max_tokens / num_workers / seed: batching.
         limit_documents: keep only the first N documents of each split (smoke tests).
+        dev_fraction / test_fraction / dev_seed: for corpora without an official dev (or test)
+            split, hold out this fraction of the training documents, seeded and grouped by
+            ``metadata["duplicate_group"]`` so duplicates never straddle splits. Official splits
+            are never re-split: a fraction is only used when the corpus lacks that split.
+        fold: cross-validation fold ``{train_ids: [...], test_ids: [...]}`` set by the CV driver;
+            replaces the train/val documents (val = the fold's held-out documents).
     """
 
     def __init__(
@@ -81,6 +87,10 @@ class ArgumentDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         seed: int = 0,
         limit_documents: int | None = None,
+        dev_fraction: float | None = None,
+        test_fraction: float | None = None,
+        dev_seed: int = 13,
+        fold: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         if unit not in {"paragraph", "document"}:
@@ -104,6 +114,10 @@ class ArgumentDataModule(pl.LightningDataModule):
         self.num_workers = num_workers
         self.seed = seed
         self.limit_documents = limit_documents
+        self.dev_fraction = dev_fraction
+        self.test_fraction = test_fraction
+        self.dev_seed = dev_seed
+        self.fold = dict(fold) if fold else None
         self.documents: dict[str, list[Document]] = {}
         self.records: dict[str, list[UnitRecord]] = {}
         self.tag_vocab: TagVocab | None = None
@@ -116,8 +130,14 @@ class ArgumentDataModule(pl.LightningDataModule):
         if self._prepared:
             return
         corpus: Corpus = load_corpus(self.corpus_name, self.root, **self.reader_options)
+        by_split = self._split_documents(corpus)
         for stage, split in self.splits.items():
-            docs = [self.schema.apply(d, corpus=self.corpus_name) for d in corpus.split(split)]
+            if split not in by_split:
+                raise ConfigError(
+                    f"data.splits.{stage}={split!r}: corpus {self.corpus_name!r} has splits {sorted(by_split)}; "
+                    "set data.dev_fraction/test_fraction to hold out part of train"
+                )
+            docs = [self.schema.apply(d, corpus=self.corpus_name) for d in by_split[split]]
             if self.limit_documents:
                 docs = docs[: self.limit_documents]
             self.documents[stage] = docs
@@ -129,6 +149,25 @@ class ArgumentDataModule(pl.LightningDataModule):
         labels = sorted({t[2:] for recs in self.records.values() for r in recs for t in r.tags if t != "O"})
         self.tag_vocab = TagVocab(self._label_order(labels), scheme=self.tag_scheme)
         self._prepared = True
+
+    def _split_documents(self, corpus: Corpus) -> dict[str, list[Document]]:
+        """Documents per split name: official splits, plus seeded held-out parts when asked."""
+        by_split: dict[str, list[Document]] = {}
+        for doc in corpus.documents:
+            by_split.setdefault(doc.split or "train", []).append(doc)
+        if self.fold is not None:
+            pool = {d.id: d for docs in by_split.values() for d in docs}
+            train_ids, test_ids = self.fold["train_ids"], self.fold["test_ids"]
+            by_split = {
+                "train": [pool[i] for i in train_ids],
+                "dev": [pool[i] for i in test_ids],
+                "test": by_split.get("test", [pool[i] for i in test_ids]),
+            }
+            return by_split
+        for name, fraction in (("test", self.test_fraction), ("dev", self.dev_fraction)):
+            if fraction and name not in by_split:
+                by_split["train"], by_split[name] = hold_out(by_split.get("train", []), fraction, self.dev_seed)
+        return by_split
 
     def _label_order(self, labels: list[str]) -> list[str]:
         declared = list(self.schema.span_labels or [])
@@ -226,6 +265,25 @@ class ArgumentDataModule(pl.LightningDataModule):
     @property
     def corpus_root(self) -> Path | None:
         return Path(self.root) if self.root else None
+
+
+def group_of(doc: Document) -> str:
+    """The duplicate group of a document (documents with identical text share one)."""
+    return str(doc.metadata.get("duplicate_group", doc.id))
+
+
+def hold_out(docs: list[Document], fraction: float, seed: int) -> tuple[list[Document], list[Document]]:
+    """Split ``docs`` into (kept, held out) with about ``fraction`` held out, by duplicate group,
+    deterministically for a seed. Document order inside each part is preserved."""
+    import random
+
+    if not 0 < fraction < 1:
+        raise ConfigError(f"a held-out fraction must be between 0 and 1, got {fraction}")
+    groups = sorted({group_of(d) for d in docs})
+    random.Random(seed).shuffle(groups)
+    n_out = max(1, round(len(groups) * fraction))
+    out = set(groups[:n_out])
+    return [d for d in docs if group_of(d) not in out], [d for d in docs if group_of(d) in out]
 
 
 def featurize_unit(featurizer: Any, text: str, unit: Unit) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ Padding conventions of ``collate``: ids are padded with the pad id, ``mask`` is 
 from __future__ import annotations
 
 import bisect
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ from typing import Any
 import torch
 
 from argmine.errors import CheckpointError, ConfigError
+
+logger = logging.getLogger(__name__)
 
 PAD, UNK = 0, 1
 PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
@@ -45,12 +48,24 @@ class WordCharFeaturizer:
     Index 0 is padding and 1 the unknown entry in both vocabularies. Words seen fewer than
     ``min_count`` times map to unknown; ``lowercase`` applies to words only (characters keep
     their case). Words longer than ``max_word_length`` characters are cut for the char CNN.
+
+    With ``word_vectors`` (a word2vec/GloVe text file of dimension ``word_dim``),
+    ``model_kwargs()`` also hands the network its initial embedding matrix.
     """
 
-    def __init__(self, lowercase: bool = False, min_count: int = 1, max_word_length: int = 30) -> None:
+    def __init__(
+        self,
+        lowercase: bool = False,
+        min_count: int = 1,
+        max_word_length: int = 30,
+        word_vectors: str | None = None,
+        word_dim: int = 100,
+    ) -> None:
         self.lowercase = lowercase
         self.min_count = min_count
         self.max_word_length = max_word_length
+        self.word_vectors = word_vectors
+        self.word_dim = word_dim
         self.word_to_id: dict[str, int] = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
         self.char_to_id: dict[str, int] = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
 
@@ -78,6 +93,22 @@ class WordCharFeaturizer:
     @property
     def vocab_size(self) -> int:
         return len(self.word_to_id)
+
+    def model_kwargs(self) -> dict[str, Any]:
+        """Data-derived network arguments: vocabulary sizes (+ pre-trained embeddings)."""
+        kwargs: dict[str, Any] = {"vocab_size": self.vocab_size, "num_chars": self.num_chars}
+        if self.word_vectors:
+            from argmine.models.bilstm_cnn_crf import load_word_vectors
+
+            matrix, hits = load_word_vectors(self.word_vectors, self.word_to_id, self.word_dim)
+            logger.info(
+                "word vectors %s: %d of %d vocabulary words found",
+                self.word_vectors,
+                hits,
+                self.vocab_size,
+            )
+            kwargs.update(pretrained_embeddings=matrix, word_dim=self.word_dim)
+        return kwargs
 
     @property
     def num_chars(self) -> int:
@@ -120,6 +151,7 @@ class WordCharFeaturizer:
             "lowercase": self.lowercase,
             "min_count": self.min_count,
             "max_word_length": self.max_word_length,
+            "word_dim": self.word_dim,
             "words": list(self.word_to_id),
             "chars": list(self.char_to_id),
         }
@@ -128,7 +160,12 @@ class WordCharFeaturizer:
     def from_state(cls, state: dict[str, Any]) -> WordCharFeaturizer:
         """Rebuild from ``state_dict()`` output; ``ConfigError`` names a missing key."""
         try:
-            feat = cls(state["lowercase"], state["min_count"], state["max_word_length"])
+            feat = cls(
+                state["lowercase"],
+                state["min_count"],
+                state["max_word_length"],
+                word_dim=state.get("word_dim", 100),
+            )
             words, chars = state["words"], state["chars"]
         except KeyError as exc:
             raise ConfigError(f"word/char featurizer state lacks key {exc.args[0]!r}") from exc
@@ -149,7 +186,9 @@ class SubwordFeaturizer:
     only its first pieces.
     """
 
-    def __init__(self, model_name_or_path: str = "minilm", max_length: int = 512, stride: int = 64) -> None:
+    def __init__(
+        self, model_name_or_path: str = "minilm", max_length: int = 512, stride: int = 64
+    ) -> None:
         from transformers import AutoTokenizer
 
         from argmine.models.encoders import resolve_encoder
@@ -157,7 +196,9 @@ class SubwordFeaturizer:
         self.model_name_or_path = model_name_or_path
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(model_name_or_path))
         if not getattr(self.tokenizer, "is_fast", False):
-            raise ConfigError(f"tokenizer of {model_name_or_path!r} is not a fast tokenizer (offsets needed)")
+            raise ConfigError(
+                f"tokenizer of {model_name_or_path!r} is not a fast tokenizer (offsets needed)"
+            )
         self.max_length = max_length
         self.stride = stride
         self._init_specials()
@@ -165,7 +206,9 @@ class SubwordFeaturizer:
     def _init_specials(self) -> None:
         with_specials = self.tokenizer("a")["input_ids"]
         plain = self.tokenizer("a", add_special_tokens=False)["input_ids"]
-        at = next(i for i in range(len(with_specials)) if with_specials[i : i + len(plain)] == plain)
+        at = next(
+            i for i in range(len(with_specials)) if with_specials[i : i + len(plain)] == plain
+        )
         self.prefix = list(with_specials[:at])
         self.suffix = list(with_specials[at + len(plain) :])
         self.budget = self.max_length - len(self.prefix) - len(self.suffix)
@@ -177,6 +220,14 @@ class SubwordFeaturizer:
         self.unk_id = unk if unk is not None else self.tokenizer.pad_token_id or 0
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else 0
+
+    def fit(self, sentences: Iterable[Sequence[str]]) -> SubwordFeaturizer:
+        """Nothing to learn (the tokenizer is pre-trained); kept for a uniform featurizer API."""
+        return self
+
+    def model_kwargs(self) -> dict[str, Any]:
+        """Network arguments that come from the featurizer: the encoder name."""
+        return {"model_name_or_path": self.model_name_or_path}
 
     def word_pieces(
         self, text: str, word_tokens: Sequence[tuple[int, int]], unit_start: int, unit_end: int
@@ -219,7 +270,9 @@ class SubwordFeaturizer:
             ``(first, last + 1)`` word indices within the unit. A unit without words gives one
             window with no words.
         """
-        pieces = [p[: self.budget] for p in self.word_pieces(text, word_tokens, unit_start, unit_end)]
+        pieces = [
+            p[: self.budget] for p in self.word_pieces(text, word_tokens, unit_start, unit_end)
+        ]
         windows: list[dict[str, Any]] = []
         first, n = 0, len(pieces)
         while True:
@@ -265,16 +318,44 @@ class SubwordFeaturizer:
         for i, w in enumerate(windows):
             input_ids[i, : len(w["input_ids"])] = torch.as_tensor(w["input_ids"])
             attention_mask[i, : len(w["input_ids"])] = 1
-            word_index[i, : len(w["word_index"])] = torch.as_tensor(w["word_index"], dtype=torch.long)
+            word_index[i, : len(w["word_index"])] = torch.as_tensor(
+                w["word_index"], dtype=torch.long
+            )
             mask[i, : len(w["word_index"])] = True
-        out = {"input_ids": input_ids, "attention_mask": attention_mask, "word_index": word_index, "mask": mask}
+        out = {
+            "input_ids": input_ids,
+            "attention_mask": attention_mask,
+            "word_index": word_index,
+            "mask": mask,
+        }
         padded = _pad_tags(tags, batch, steps)
         if padded is not None:
             out["tags"] = padded
         return out
 
     def state_dict(self) -> dict[str, Any]:
-        return {"kind": "subword", "max_length": self.max_length, "stride": self.stride}
+        """JSON-serialisable options; the tokenizer files themselves are written by ``save``."""
+        return {
+            "kind": "subword",
+            "model_name_or_path": self.model_name_or_path,
+            "max_length": self.max_length,
+            "stride": self.stride,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> SubwordFeaturizer:
+        """Rebuild from ``state_dict()``; ``state["local_path"]`` (an export's tokenizer folder)
+        takes precedence over ``model_name_or_path``."""
+        try:
+            max_length, stride = state["max_length"], state["stride"]
+            name = state["model_name_or_path"]
+        except KeyError as exc:
+            raise ConfigError(f"sub-word featurizer state lacks key {exc.args[0]!r}") from exc
+        if state.get("local_path"):
+            feat = cls.load(state["local_path"], max_length=max_length, stride=stride)
+            feat.model_name_or_path = name
+            return feat
+        return cls(name, max_length=max_length, stride=stride)
 
     def save(self, folder: str | Path) -> None:
         """Write the tokenizer files into ``folder`` (options: ``state_dict()``)."""

@@ -31,8 +31,10 @@ EGER_RELATION_NAMES: Mapping[str, str] = {"supports": "Support", "attacks": "Att
 
 def _no_colon(value: str, what: str, span: Span) -> str:
     if ":" in value:
-        raise DocumentError(f"span {span.id} ({span.label}): {what} {value!r} contains ':', "
-                            "which compound labels use as separator")
+        raise DocumentError(
+            f"span {span.id} ({span.label}): {what} {value!r} contains ':', "
+            "which compound labels use as separator"
+        )
     return value
 
 

@@ -30,7 +30,9 @@ def _check_scheme(scheme: str) -> tuple[str, ...]:
     try:
         return SCHEMES[scheme]
     except KeyError:
-        raise ConfigError(f"unknown tagging scheme {scheme!r}; expected one of {sorted(SCHEMES)}") from None
+        raise ConfigError(
+            f"unknown tagging scheme {scheme!r}; expected one of {sorted(SCHEMES)}"
+        ) from None
 
 
 def parse_tag(tag: str) -> tuple[str, str]:
@@ -64,7 +66,9 @@ def spans_to_tags(
     for key in sorted((_key(s) for s in spans), key=lambda k: (k[0], k[1])):
         start, end, label = key
         if previous is not None and start < previous[1]:
-            raise DocumentError(f"overlapping spans {previous} and {key} cannot be encoded as one tag sequence")
+            raise DocumentError(
+                f"overlapping spans {previous} and {key} cannot be encoded as one tag sequence"
+            )
         previous = key
         first = bisect_right(ends, start)  # first token ending after the span starts
         last = first
@@ -150,7 +154,10 @@ class TagVocab:
         return f"TagVocab({self.labels!r}, scheme={self.scheme!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, TagVocab) and (self.labels, self.scheme) == (other.labels, other.scheme)
+        return isinstance(other, TagVocab) and (self.labels, self.scheme) == (
+            other.labels,
+            other.scheme,
+        )
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -70,7 +70,9 @@ def stitch_token_scores(
         raise ValueError(f"{len(windows)} windows but {len(per_window_scores)} score arrays")
     for w, ((start, end), scores) in enumerate(zip(windows, per_window_scores, strict=True)):
         if scores.shape[0] != end - start:
-            raise ValueError(f"window {w} has {end - start} tokens but scores for {scores.shape[0]}")
+            raise ValueError(
+                f"window {w} has {end - start} tokens but scores for {scores.shape[0]}"
+            )
     owners = window_owners(n_tokens, windows)
     if n_tokens == 0:
         return np.zeros((0, 0), dtype=np.float32)

@@ -2,28 +2,20 @@
 
 Every metric keeps integer count tensors summed across processes (``dist_reduce_fx="sum"``);
 ``compute()`` returns a dict of python numbers. Use one metric object per stage. Logged names
-come from ``ComponentMetrics`` / ``RelationMetrics`` / ``TokenF1`` plus :func:`format_metrics`:
+come from ``ComponentMetrics`` (one per stage) plus :func:`format_metrics`:
 ``{stage}/c_f1_exact``, ``{stage}/c_f1_50``, ``{stage}/c_macro_f1_exact``,
 ``{stage}/f1_exact/{label}``, ``{stage}/r_f1_exact``, ``{stage}/r_f1_50``,
 ``{stage}/token_macro_f1``.
 """
 
 from argmine.metrics.gold import MacroF1, confusion_scores, pair_link_labels
-from argmine.metrics.relations import (
-    RELATION_VARIANTS,
-    RelationF1,
-    RelationMetrics,
-    relation_counts,
-    relation_prf,
-)
-from argmine.metrics.spans import (
+from argmine.metrics.relations import RelationF1, eger_relations, relation_counts, relation_prf
+from argmine.metrics.spans import SpanF1, scores_from_counts, span_counts, span_prf
+from argmine.metrics.stage import (
     COMPONENT_VARIANTS,
+    RELATION_VARIANTS,
     ComponentMetrics,
-    SpanF1,
     format_metrics,
-    scores_from_counts,
-    span_counts,
-    span_prf,
 )
 from argmine.metrics.tokens import TokenF1
 
@@ -33,10 +25,10 @@ __all__ = [
     "ComponentMetrics",
     "MacroF1",
     "RelationF1",
-    "RelationMetrics",
     "SpanF1",
     "TokenF1",
     "confusion_scores",
+    "eger_relations",
     "format_metrics",
     "pair_link_labels",
     "relation_counts",

@@ -15,9 +15,9 @@ source spans match and the target spans match under the span rule:
 ``type_match`` says which endpoint component labels must also agree: ``"source"`` (default)
 reproduces Eger, whose relation label carries the source type (``Premise:Support``) while the
 endpoints are compared without type (``typeRequirement=False``); ``"both"`` also requires the
-target type; ``"none"`` compares offsets only. To reproduce Eger's R-F1 exactly, give every
-major claim a relation ``(mc_id, None, <root label>)`` on both sides: their script scores the
-major claim's link to ROOT as a relation.
+target type; ``"none"`` compares offsets only. Eger's R-F1 also scores each major claim's
+link to ROOT and each claim's stance link to the last major claim: build both sides with
+:func:`eger_relations` and use token offsets (their alpha is over tokens).
 
 Counting is Eger's for both rules (not one-to-one): ``tp`` = gold relations matched by some
 prediction, ``fp`` = predictions matching no gold relation, ``fn`` = unmatched gold relations;
@@ -30,7 +30,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import torch
-from torch import nn
 from torchmetrics import Metric
 
 from argmine.metrics.spans import COUNT_NAMES, SpanTuple, as_span, overlap_match, scores_from_counts
@@ -38,6 +37,8 @@ from argmine.metrics.spans import COUNT_NAMES, SpanTuple, as_span, overlap_match
 RELATION_RULES = ("exact", "overlap")
 TYPE_MATCH = ("source", "both", "none")
 LINK = "link"
+ALL = "all"
+ROOT_LABEL = "root"
 
 RelTuple = tuple[str, "str | None", str]
 SpanMaps = Sequence[Mapping[str, Any]]
@@ -109,9 +110,14 @@ def relation_counts(
     link_only: bool = False,
     type_match: str = "source",
 ) -> dict[str, list[int]]:
-    """Per-label counts (keys as in ``span_counts``); with ``link_only`` one label, ``link``."""
+    """Per-label counts (keys as in ``span_counts``), lists in ``labels`` order.
+
+    With ``link_only`` there is one bucket, ``link``; with ``labels=None`` one bucket, ``all``,
+    holding every relation (labels must still be equal to match).
+    """
     matcher = _Matcher(rule, alpha, type_match)
-    labels = [LINK] if link_only else list(labels or [])
+    any_label = labels is None and not link_only
+    labels = [LINK] if link_only else [ALL] if any_label else list(labels or [])
     sizes = {len(pred_spans), len(pred_relations), len(gold_spans), len(gold_relations)}
     if len(sizes) != 1:
         raise ValueError(
@@ -128,7 +134,7 @@ def relation_counts(
         )
         for side, rels, spans, what in sides:
             for rel in _resolve(rels[item], spans[item], f"item {item}: {what}"):
-                label = LINK if link_only else rel[2]
+                label = LINK if link_only else ALL if any_label else rel[2]
                 k = index.get(label)
                 if k is None:
                     raise ValueError(
@@ -142,7 +148,7 @@ def relation_counts(
             for p in preds:
                 hit = False
                 for i, g in enumerate(golds):
-                    if matcher.relations(g, p):
+                    if (link_only or g[2] == p[2]) and matcher.relations(g, p):
                         gold_hit[i] = hit = True
                 fp += not hit
             tp = sum(gold_hit)
@@ -192,7 +198,8 @@ class RelationF1(Metric):
 
     ``update(pred_spans, pred_relations, gold_spans, gold_relations)`` takes one entry per item.
     ``compute()`` returns ``f1``, ``precision``, ``recall``, ``macro_f1``, counts and per-label
-    ``f1/<label>`` etc. (label ``link`` when ``link_only``).
+    ``f1/<label>`` etc. (label ``link`` when ``link_only``). With ``labels=None`` any relation
+    label is accepted and only micro scores are returned (``macro_f1`` then equals ``f1``).
     """
 
     full_state_update = False
@@ -210,14 +217,17 @@ class RelationF1(Metric):
     ) -> None:
         super().__init__(**kwargs)
         _Matcher(rule, alpha, type_match)  # validates the options
-        if not link_only and not labels:
-            raise ValueError("RelationF1 needs relation labels unless link_only=True")
-        self.labels = [LINK] if link_only else list(labels or [])
+        if labels is not None and (not labels or len(set(labels)) != len(labels)):
+            raise ValueError(
+                f"labels must be None or a non-empty list without repeats, got {labels}"
+            )
+        self.labels: list[str] | None = (
+            [LINK] if link_only else None if labels is None else list(labels)
+        )
         self.rule, self.alpha, self.link_only, self.type_match = rule, alpha, link_only, type_match
         for name in COUNT_NAMES:
-            self.add_state(
-                name, default=torch.zeros(len(self.labels), dtype=torch.long), dist_reduce_fx="sum"
-            )
+            size = 1 if self.labels is None else len(self.labels)
+            self.add_state(name, default=torch.zeros(size, dtype=torch.long), dist_reduce_fx="sum")
 
     def update(
         self,
@@ -240,68 +250,34 @@ class RelationF1(Metric):
 
     def compute(self) -> dict[str, float]:
         counts = {name: getattr(self, name).tolist() for name in COUNT_NAMES}
+        if self.labels is None:
+            res = scores_from_counts([ALL], counts)
+            return {k: v for k, v in res.items() if "/" not in k}
         return scores_from_counts(self.labels, counts)
 
 
-#: relation metric variants: name -> (rule, alpha)
-RELATION_VARIANTS: dict[str, tuple[str, float]] = {
-    "exact": ("exact", 0.5),
-    "50": ("overlap", 0.5),
-    "100": ("overlap", 0.999),
-}
+def eger_relations(
+    spans: Iterable[Any],
+    relations: Iterable[Any],
+    stance_attribute: str = "stance",
+    root_label: str = ROOT_LABEL,
+) -> list[tuple[str, str | None, str]]:
+    """The relations Eger et al.'s ``eval_relationF1.py`` scores for one item (unit or essay).
 
-
-class RelationMetrics(nn.Module):
-    """The relation scores argmine logs: ``r_f1_{v}``, ``r_precision_{v}``, ``r_recall_{v}``,
-    ``r_macro_f1_{v}`` and ``r_f1_{v}/{label}`` per variant (default ``exact`` and ``50``).
-
-    One object per stage; prefix the result with :func:`argmine.metrics.format_metrics`.
+    Every ``MajorClaim`` links to ROOT (``(id, None, root_label)``); every ``Claim`` links to the
+    item's last major claim (ROOT when the item has none) with its stance attribute as label
+    (``"?"`` when missing); every other relation is kept as ``(source, target, label)``. Spans
+    need ``id``, ``start``, ``label`` and ``attributes``. Build this on both sides and score
+    with ``RelationF1(labels=None)`` or with the stance, relation and root labels.
+    Not reproduced: Eger's script also reads a last major claim at token 0 as ROOT.
     """
-
-    def __init__(
-        self,
-        labels: Sequence[str] | None = None,
-        variants: Sequence[str] = ("exact", "50"),
-        link_only: bool = False,
-        type_match: str = "source",
-    ) -> None:
-        super().__init__()
-        unknown = [v for v in variants if v not in RELATION_VARIANTS]
-        if unknown:
-            raise ValueError(
-                f"unknown relation metric variant(s) {unknown}; choose from {list(RELATION_VARIANTS)}"
-            )
-        self.relations = nn.ModuleDict(
-            {
-                v: RelationF1(
-                    labels, *RELATION_VARIANTS[v], link_only=link_only, type_match=type_match
-                )
-                for v in variants
-            }
-        )
-
-    def update(
-        self,
-        pred_spans: SpanMaps,
-        pred_relations: RelLists,
-        gold_spans: SpanMaps,
-        gold_relations: RelLists,
-    ) -> None:
-        for metric in self.relations.values():
-            metric.update(pred_spans, pred_relations, gold_spans, gold_relations)
-
-    def compute(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for v, metric in self.relations.items():
-            res = metric.compute()
-            out[f"r_f1_{v}"] = res["f1"]
-            out[f"r_precision_{v}"] = res["precision"]
-            out[f"r_recall_{v}"] = res["recall"]
-            out[f"r_macro_f1_{v}"] = res["macro_f1"]
-            for label in metric.labels:
-                out[f"r_f1_{v}/{label}"] = res[f"f1/{label}"]
-        return out
-
-    def reset(self) -> None:
-        for metric in self.relations.values():
-            metric.reset()
+    spans = sorted(spans, key=lambda s: (s.start, s.end))
+    major = [s for s in spans if s.label == "MajorClaim"]
+    last_major = major[-1].id if major else None
+    out: list[tuple[str, str | None, str]] = [(s.id, None, root_label) for s in major]
+    for span in spans:
+        if span.label == "Claim":
+            out.append((span.id, last_major, str(span.attributes.get(stance_attribute, "?"))))
+    for rel in relations:
+        out.append(_as_relation(rel, "relation"))
+    return out

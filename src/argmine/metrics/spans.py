@@ -40,7 +40,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import torch
-from torch import nn
 from torchmetrics import Metric
 
 RULES = ("exact", "overlap", "bidirectional")
@@ -266,65 +265,3 @@ class SpanF1(Metric):
     def compute(self) -> dict[str, float]:
         counts = {name: getattr(self, name).tolist() for name in COUNT_NAMES}
         return scores_from_counts(self.labels, counts)
-
-
-# --- the logged component metrics ------------------------------------------------------------
-
-#: short names of the component metric variants: name -> (rule, alpha)
-COMPONENT_VARIANTS: dict[str, tuple[str, float]] = {
-    "exact": ("exact", 0.5),
-    "50": ("overlap", 0.5),
-    "100": ("overlap", 0.999),
-    "fb": ("bidirectional", 0.5),
-}
-
-
-class ComponentMetrics(nn.Module):
-    """The component scores argmine logs, one ``SpanF1`` per variant; one object per stage.
-
-    ``variants`` are keys of :data:`COMPONENT_VARIANTS`: ``exact``, ``50`` (Eger alpha 0.5),
-    ``100`` (Eger alpha 0.999) and ``fb`` (Feedback Prize). ``compute()`` returns, per variant
-    ``v``: ``c_f1_{v}``, ``c_precision_{v}``, ``c_recall_{v}``, ``c_macro_f1_{v}`` and
-    ``f1_{v}/{label}``; pass it to :func:`format_metrics` to add the stage prefix.
-    Each ``SpanF1`` syncs its own states under DDP when computed.
-    """
-
-    def __init__(self, labels: Sequence[str], variants: Sequence[str] = ("exact", "50")) -> None:
-        super().__init__()
-        unknown = [v for v in variants if v not in COMPONENT_VARIANTS]
-        if unknown:
-            raise ValueError(
-                f"unknown component metric variant(s) {unknown}; choose from {list(COMPONENT_VARIANTS)}"
-            )
-        self.labels = list(labels)
-        self.spans = nn.ModuleDict({v: SpanF1(labels, *COMPONENT_VARIANTS[v]) for v in variants})
-
-    def update(self, preds: Sequence[Iterable[Any]], targets: Sequence[Iterable[Any]]) -> None:
-        for metric in self.spans.values():
-            metric.update(preds, targets)
-
-    def compute(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for v, metric in self.spans.items():
-            res = metric.compute()
-            out[f"c_f1_{v}"] = res["f1"]
-            out[f"c_precision_{v}"] = res["precision"]
-            out[f"c_recall_{v}"] = res["recall"]
-            out[f"c_macro_f1_{v}"] = res["macro_f1"]
-            for label in self.labels:
-                out[f"f1_{v}/{label}"] = res[f"f1/{label}"]
-        return out
-
-    def reset(self) -> None:
-        for metric in self.spans.values():
-            metric.reset()
-
-
-def format_metrics(prefix: str, result: Mapping[str, Any]) -> dict[str, float]:
-    """``{"c_f1_exact": x}`` -> ``{"{prefix}/c_f1_exact": float(x)}`` (tensors become floats)."""
-    out = {}
-    for key, value in result.items():
-        if isinstance(value, torch.Tensor):
-            value = value.item()
-        out[f"{prefix}/{key}"] = float(value)
-    return out

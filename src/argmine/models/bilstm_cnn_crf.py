@@ -12,20 +12,22 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from argmine.errors import ArgmineError
 from argmine.models.crf import AllowedTransitions
+from argmine.models.dropout import FastDropout
 from argmine.models.heads import TaggingHead
 
 
 class CharCNN(nn.Module):
     """Character embeddings -> 1-D convolution -> max over the word's characters."""
 
-    def __init__(self, num_chars: int, char_dim: int, filters: int, kernel: int, dropout: float) -> None:
+    def __init__(
+        self, num_chars: int, char_dim: int, filters: int, kernel: int, dropout: float
+    ) -> None:
         super().__init__()
         self.embed = nn.Embedding(num_chars, char_dim, padding_idx=0)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = FastDropout(dropout)
         self.conv = nn.Conv1d(char_dim, filters, kernel, padding=kernel // 2)
         self.out_dim = filters
 
@@ -34,8 +36,53 @@ class CharCNN(nn.Module):
         x = self.dropout(self.embed(char_ids)).transpose(1, 2)  # [N, D, C]
         h = self.conv(x)  # [N, F, C]
         pad = (char_ids == 0).unsqueeze(1)
-        h = h.masked_fill(pad, float("-inf")).amax(dim=2)
+        h = h.masked_fill(pad, float("-inf")).max(dim=2).values
         return torch.nan_to_num(h, neginf=0.0)  # words with no characters
+
+
+def reverse_index(mask: torch.Tensor) -> torch.Tensor:
+    """``[B, T]`` positions that reverse each row's first ``len`` steps and keep the padding."""
+    steps = mask.size(1)
+    lengths = mask.long().sum(1, keepdim=True)
+    pos = torch.arange(steps, device=mask.device).unsqueeze(0)
+    return torch.where(pos < lengths, lengths - 1 - pos, pos)
+
+
+class MaskedBiLSTM(nn.Module):
+    """Bidirectional LSTM over end-padded batches, exact without packing.
+
+    Each direction is a unidirectional ``nn.LSTM``; the backward one reads every row reversed
+    within its length, so padding only ever comes after the real steps and never reaches them.
+    This keeps CPU training on the fused (oneDNN) LSTM kernel: with ``pack_padded_sequence`` a
+    32 x 128 batch took ~16x longer on 2 CPU threads.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, dropout: float) -> None:
+        super().__init__()
+        self.forward_layers = nn.ModuleList()
+        self.backward_layers = nn.ModuleList()
+        for layer in range(num_layers):
+            size = input_size if layer == 0 else 2 * hidden_size
+            self.forward_layers.append(nn.LSTM(size, hidden_size, batch_first=True))
+            self.backward_layers.append(nn.LSTM(size, hidden_size, batch_first=True))
+        self.dropout = FastDropout(dropout)
+        self.input_size = input_size
+        self.out_dim = 2 * hidden_size
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``x [B, T, D]``, ``mask [B, T]`` (padding at the end) -> ``[B, T, 2H]``."""
+        index = reverse_index(mask).unsqueeze(2)
+        for layer, (fwd, bwd) in enumerate(
+            zip(self.forward_layers, self.backward_layers, strict=True)
+        ):
+            if layer > 0:
+                x = self.dropout(x)
+            ahead, _ = fwd(x)
+            rev = x.gather(1, index.expand(-1, -1, x.size(2)))
+            back, _ = bwd(rev)
+            back = back.gather(1, index.expand(-1, -1, back.size(2)))
+            x = torch.cat([ahead, back], dim=2)
+        return x
 
 
 class BiLSTMCNNCRF(nn.Module):
@@ -74,20 +121,15 @@ class BiLSTMCNNCRF(nn.Module):
             )
         else:
             self.word_embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
-            nn.init.uniform_(self.word_embed.weight, -math.sqrt(3 / word_dim), math.sqrt(3 / word_dim))
+            nn.init.uniform_(
+                self.word_embed.weight, -math.sqrt(3 / word_dim), math.sqrt(3 / word_dim)
+            )
             with torch.no_grad():
                 self.word_embed.weight[0].zero_()
             self.word_embed.weight.requires_grad_(not freeze_embeddings)
         self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
-        self.dropout = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(
-            word_dim + char_filters,
-            hidden_size,
-            num_layers=num_layers,
-            batch_first=True,
-            bidirectional=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-        )
+        self.dropout = FastDropout(dropout)
+        self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
         self.proj = nn.Linear(2 * hidden_size, num_tags)
         self.head = TaggingHead(num_tags, use_crf, allowed_transitions)
 
@@ -99,15 +141,19 @@ class BiLSTMCNNCRF(nn.Module):
         chars = words.new_zeros(bsz, steps, self.char_cnn.out_dim)
         chars[mask] = self.char_cnn(char_ids[mask])  # char CNN on real words only
         x = self.dropout(torch.cat([words, chars], dim=-1))
-        lengths = mask.sum(1).cpu()
-        packed = pack_padded_sequence(x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=steps)
+        out = self.lstm(x, mask)
         return self.proj(self.dropout(out)) * mask.unsqueeze(2).to(out.dtype)
 
-    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """CRF negative log-likelihood (mean over units) or token cross-entropy."""
-        return self.head.loss(self.emissions(batch), batch["tags"], batch["mask"])
+    def loss(
+        self, batch: dict[str, torch.Tensor], emissions: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Loss on ``batch["tags"]``: CRF NLL (mean over rows) or token cross-entropy.
+
+        Pass ``emissions`` already computed for this batch to avoid a second forward pass.
+        """
+        if emissions is None:
+            emissions = self.emissions(batch)
+        return self.head.loss(emissions, batch["tags"], batch["mask"])
 
     def decode(
         self, emissions: torch.Tensor, mask: torch.Tensor
@@ -149,7 +195,9 @@ def load_word_vectors(
                 fields = line.rstrip("\r\n").rstrip(" ").split(" ")
                 if lineno == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):
                     if int(fields[1]) != dim:
-                        raise ArgmineError(f"{path}:1: header says dimension {fields[1]}, expected {dim}")
+                        raise ArgmineError(
+                            f"{path}:1: header says dimension {fields[1]}, expected {dim}"
+                        )
                     continue
                 if not line.strip():
                     continue
@@ -163,7 +211,9 @@ def load_word_vectors(
                 try:
                     found[word] = torch.tensor([float(v) for v in fields[-dim:]])
                 except ValueError as exc:
-                    raise ArgmineError(f"{path}:{lineno}: not a number in vector of {word!r}: {exc}") from exc
+                    raise ArgmineError(
+                        f"{path}:{lineno}: not a number in vector of {word!r}: {exc}"
+                    ) from exc
     except UnicodeDecodeError as exc:
         raise ArgmineError(f"{path}: not UTF-8 text ({exc})") from exc
     gen = torch.Generator().manual_seed(seed)

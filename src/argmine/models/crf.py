@@ -59,11 +59,17 @@ class CRF(nn.Module):
             self.end_transitions + self.end_penalty,
         )
 
-    def _check(self, emissions: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _check(
+        self, emissions: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         if emissions.dim() != 3 or emissions.size(-1) != self.num_tags:
-            raise ValueError(f"emissions must be [B, T, {self.num_tags}], got {tuple(emissions.shape)}")
+            raise ValueError(
+                f"emissions must be [B, T, {self.num_tags}], got {tuple(emissions.shape)}"
+            )
         if mask.shape != emissions.shape[:2]:
-            raise ValueError(f"mask {tuple(mask.shape)} does not match emissions {tuple(emissions.shape)}")
+            raise ValueError(
+                f"mask {tuple(mask.shape)} does not match emissions {tuple(emissions.shape)}"
+            )
         mask = mask.bool()
         if mask.size(1) > 1 and bool((mask[:, 1:] & ~mask[:, :-1]).any()):
             raise ValueError("CRF mask must have padding at the end only")
@@ -84,7 +90,9 @@ class CRF(nn.Module):
                 alphas.append(alpha)
         return torch.logsumexp(alpha + end, dim=1), alphas
 
-    def _gold_score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def _gold_score(
+        self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
         start, trans, end = self._scores()
         tags = torch.where(mask, tags, torch.zeros_like(tags)).long()
         maskf = mask.to(emissions.dtype)
@@ -96,7 +104,9 @@ class CRF(nn.Module):
         return score + end[tags.gather(1, last.unsqueeze(1)).squeeze(1)]
 
     # -- public API ------------------------------------------------------------------------------
-    def forward(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor
+    ) -> torch.Tensor:
         """Mean negative log-likelihood over the batch of the gold ``tags`` ``[B, T]``.
 
         Tag values at masked positions are ignored (``-100`` padding is fine).
@@ -140,7 +150,9 @@ class CRF(nn.Module):
         beta = end.expand_as(emissions[:, 0])
         betas = [beta]
         for t in range(steps - 2, -1, -1):
-            nxt = torch.logsumexp(trans.unsqueeze(0) + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)
+            nxt = torch.logsumexp(
+                trans.unsqueeze(0) + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2
+            )
             beta = torch.where(mask[:, t + 1 : t + 2], nxt, end.expand_as(nxt))
             betas.append(beta)
         betas.reverse()

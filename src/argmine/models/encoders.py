@@ -7,9 +7,7 @@ from pathlib import Path
 from argmine.errors import ConfigError
 
 #: Aliases that resolve to the offline copy of sentence-transformers/all-MiniLM-L6-v2.
-MINILM_ALIASES = frozenset(
-    {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
-)
+MINILM_ALIASES = frozenset({"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"})
 
 
 def default_encoder_path() -> str:

@@ -32,7 +32,9 @@ class TaggingHead(nn.Module):
             return self.crf(emissions, tags, mask)
         targets = torch.where(mask, tags, torch.full_like(tags, IGNORE_INDEX))
         return F.cross_entropy(
-            emissions.float().reshape(-1, self.num_tags), targets.reshape(-1), ignore_index=IGNORE_INDEX
+            emissions.float().reshape(-1, self.num_tags),
+            targets.reshape(-1),
+            ignore_index=IGNORE_INDEX,
         )
 
     @torch.no_grad()

@@ -46,9 +46,15 @@ def import_class(path: str) -> type:
 
 
 def jsonable(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool)) or (
-        isinstance(value, (list, tuple)) and all(jsonable(v) for v in value)
-    ) or (isinstance(value, dict) and all(isinstance(k, str) and jsonable(v) for k, v in value.items()))
+    return (
+        value is None
+        or isinstance(value, (str, int, float, bool))
+        or (isinstance(value, (list, tuple)) and all(jsonable(v) for v in value))
+        or (
+            isinstance(value, dict)
+            and all(isinstance(k, str) and jsonable(v) for k, v in value.items())
+        )
+    )
 
 
 class TaggerModule(pl.LightningModule):
@@ -97,9 +103,14 @@ class TaggerModule(pl.LightningModule):
             self.net_kwargs = {k: v for k, v in {**user, **derived}.items() if jsonable(v)}
         self.span_labels = self._plain_labels()
         self.metrics = torch.nn.ModuleDict(
-            {stage: ComponentMetrics(self.span_labels, with_relations=target == "structure") for stage in ("val", "test")}
+            {
+                stage: ComponentMetrics(self.span_labels, with_relations=target == "structure")
+                for stage in ("val", "test")
+            }
         )
-        self._collected: dict[str, dict[int, list[tuple[int, int, torch.Tensor]]]] = defaultdict(dict)
+        self._collected: dict[str, dict[int, list[tuple[int, int, torch.Tensor]]]] = defaultdict(
+            dict
+        )
         self.predictions: dict[str, list[Document]] = {}
         self.datamodule_records: Any = None
 
@@ -111,30 +122,54 @@ class TaggerModule(pl.LightningModule):
     # -- training ------------------------------------------------------------------------------
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         loss = self.net.loss(batch)
-        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(batch["unit_index"]))
+        self.log(
+            "train/loss",
+            loss,
+            on_step=True,
+            on_epoch=True,
+            prog_bar=True,
+            batch_size=len(batch["unit_index"]),
+        )
         return loss
 
     def configure_optimizers(self) -> Any:
         if self.optimizer_factory is None:
             raise CheckpointError("this model was loaded for inference only and has no optimizer")
         lr = getattr(self.optimizer_factory, "keywords", {}).get("lr", 1e-3)
-        params = self.param_groups_factory(self.net, lr) if self.param_groups_factory else self.net.parameters()
+        params = (
+            self.param_groups_factory(self.net, lr)
+            if self.param_groups_factory
+            else self.net.parameters()
+        )
         optimizer = self.optimizer_factory(params)
         if self.scheduler_factory is None:
             return optimizer
         total = int(self.trainer.estimated_stepping_batches)
         scheduler = self.scheduler_factory(optimizer, total_steps=total)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
 
     # -- evaluation ----------------------------------------------------------------------------
     def _eval_step(self, batch: dict[str, Any], stage: str) -> None:
         emissions = self.net.emissions(batch)
         loss = self.net.loss(batch, emissions=emissions)
-        self.log(f"{stage}/loss", loss, on_epoch=True, batch_size=len(batch["unit_index"]), sync_dist=True)
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_epoch=True,
+            batch_size=len(batch["unit_index"]),
+            sync_dist=True,
+        )
         lengths = batch["mask"].sum(dim=1).tolist()
         store = self._collected[stage]
-        for b, (ri, (first, last)) in enumerate(zip(batch["unit_index"], batch["word_range"], strict=True)):
-            store.setdefault(ri, []).append((first, last, emissions[b, : lengths[b]].detach().float().cpu()))
+        for b, (ri, (first, last)) in enumerate(
+            zip(batch["unit_index"], batch["word_range"], strict=True)
+        ):
+            store.setdefault(ri, []).append(
+                (first, last, emissions[b, : lengths[b]].detach().float().cpu())
+            )
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         self._eval_step(batch, "val")
@@ -161,7 +196,9 @@ class TaggerModule(pl.LightningModule):
             doc = datamodule.documents[stage][rec.doc_index]
             spans, relations = self.tags_to_structure(rec.unit.tokens, tag_ids, confidences)
             gold_ids = {s.id for s in rec.unit.spans}
-            gold_relations = [r for r in doc.relations if r.source in gold_ids and r.target in gold_ids]
+            gold_relations = [
+                r for r in doc.relations if r.source in gold_ids and r.target in gold_ids
+            ]
             metric.update(
                 pred_spans=spans,
                 gold_spans=rec.unit.spans,
@@ -232,7 +269,10 @@ class TaggerModule(pl.LightningModule):
         return {
             "format": "argmine-tagger/1",
             "net": {"class": class_path(self.net), "kwargs": self.net_kwargs},
-            "featurizer": {"class": class_path(self.featurizer), "state": self.featurizer.state_dict()},
+            "featurizer": {
+                "class": class_path(self.featurizer),
+                "state": self.featurizer.state_dict(),
+            },
             "tag_vocab": self.tag_vocab.to_dict(),
             "target": self.target,
         }
@@ -241,11 +281,15 @@ class TaggerModule(pl.LightningModule):
         checkpoint["argmine"] = self.export_state()
 
     @classmethod
-    def from_state(cls, state: dict[str, Any], weights: dict[str, torch.Tensor], **kwargs: Any) -> TaggerModule:
+    def from_state(
+        cls, state: dict[str, Any], weights: dict[str, torch.Tensor], **kwargs: Any
+    ) -> TaggerModule:
         """Rebuild a module from :meth:`export_state` output and a ``net`` state dict."""
         if state.get("format") != "argmine-tagger/1":
             raise CheckpointError(f"unknown model format {state.get('format')!r}")
-        featurizer = import_class(state["featurizer"]["class"]).from_state(state["featurizer"]["state"])
+        featurizer = import_class(state["featurizer"]["class"]).from_state(
+            state["featurizer"]["state"]
+        )
         tag_vocab = TagVocab.from_dict(state["tag_vocab"])
         net_cls = import_class(state["net"]["class"])
         net_kwargs = dict(state["net"]["kwargs"])
@@ -253,18 +297,39 @@ class TaggerModule(pl.LightningModule):
         net = net_cls(**net_kwargs)
         missing, unexpected = net.load_state_dict(weights, strict=False)
         if missing or unexpected:
-            raise CheckpointError(f"weights do not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
-        return cls(net=net, optimizer=kwargs.pop("optimizer", None), featurizer=featurizer, tag_vocab=tag_vocab,
-                   target=state["target"], net_kwargs=net_kwargs, **kwargs)
+            raise CheckpointError(
+                f"weights do not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}"
+            )
+        return cls(
+            net=net,
+            optimizer=kwargs.pop("optimizer", None),
+            featurizer=featurizer,
+            tag_vocab=tag_vocab,
+            target=state["target"],
+            net_kwargs=net_kwargs,
+            **kwargs,
+        )
 
 
 def _renumber(spans: list[Span], relations: list[Relation]) -> tuple[list[Span], list[Relation]]:
     """Give predicted spans/relations of one document unique ids T1.., R1.. in text order."""
     order = sorted(range(len(spans)), key=lambda i: (spans[i].start, spans[i].end))
     new_id = {spans[i].id: f"T{k + 1}" for k, i in enumerate(order)}
-    new_spans = [Span(spans[i].start, spans[i].end, spans[i].label, new_id[spans[i].id], dict(spans[i].attributes), spans[i].score) for i in order]
+    new_spans = [
+        Span(
+            spans[i].start,
+            spans[i].end,
+            spans[i].label,
+            new_id[spans[i].id],
+            dict(spans[i].attributes),
+            spans[i].score,
+        )
+        for i in order
+    ]
     new_rels = [
-        Relation(new_id[r.source], new_id[r.target], r.label, f"R{k + 1}", dict(r.attributes), r.score)
+        Relation(
+            new_id[r.source], new_id[r.target], r.label, f"R{k + 1}", dict(r.attributes), r.score
+        )
         for k, r in enumerate(relations)
         if r.source in new_id and r.target in new_id
     ]

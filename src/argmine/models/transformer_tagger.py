@@ -95,6 +95,10 @@ class TransformerTagger(nn.Module):
         """The encoder's config as a JSON-serialisable dict (for export)."""
         return self.encoder.config.to_dict()
 
+    def save_encoder_config(self, folder: str | Path) -> None:
+        """Write the encoder's ``config.json`` to ``folder`` (rebuild with ``pretrained=False``)."""
+        self.encoder.config.save_pretrained(str(folder))
+
     def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         hidden = self.encoder(
             input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
@@ -102,8 +106,16 @@ class TransformerTagger(nn.Module):
         words = gather_first_subtokens(hidden, batch["word_index"])
         return self.classifier(self.dropout(words))
 
-    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return self.head.loss(self.emissions(batch), batch["tags"], batch["mask"])
+    def loss(
+        self, batch: dict[str, torch.Tensor], emissions: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Loss on ``batch["tags"]``: CRF NLL (mean over rows) or token cross-entropy.
+
+        Pass ``emissions`` already computed for this batch to avoid a second forward pass.
+        """
+        if emissions is None:
+            emissions = self.emissions(batch)
+        return self.head.loss(emissions, batch["tags"], batch["mask"])
 
     def decode(
         self, emissions: torch.Tensor, mask: torch.Tensor

