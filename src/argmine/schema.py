@@ -291,7 +291,7 @@ def load_schema(name_or_path: str | Path) -> LabelSchema:
     from omegaconf import OmegaConf
 
     candidate = Path(name_or_path)
-    if candidate.suffix in {".yaml", ".yml"} or candidate.is_file():
+    if candidate.suffix in {".yaml", ".yml"} or len(candidate.parts) > 1:
         path = candidate
     else:
         path = config_dir() / "schema" / f"{name_or_path}.yaml"

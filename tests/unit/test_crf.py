@@ -129,3 +129,30 @@ def test_mask_with_inner_padding_is_rejected() -> None:
     crf = CRF(3)
     with pytest.raises(ValueError, match="padding at the end"):
         crf.decode(torch.randn(1, 3, 3), torch.tensor([[True, False, True]]))
+
+
+def test_unconstrained_ends_for_windows_cut_inside_a_span() -> None:
+    crf = _random_crf(3, BIO_ALLOWED, seed=6)
+    em = torch.randn(1, 3, 3)
+    mask = torch.ones(1, 3, dtype=torch.bool)
+    tags = torch.tensor([[2, 2, 0]])  # starts with I-: forbidden at a unit start
+    assert crf(em, tags, mask).item() > 1000
+    loose = crf(em, tags, mask, constrain_ends=False)
+    start, trans, end = (
+        crf.start_transitions,
+        crf.transitions + crf.transition_penalty,
+        crf.end_transitions,
+    )
+
+    def score(seq):
+        s = start[seq[0]] + end[seq[-1]] + sum(em[0, t, k] for t, k in enumerate(seq))
+        return s + sum(trans[a, b] for a, b in itertools.pairwise(seq))
+
+    all_scores = torch.stack([score(s) for s in itertools.product(range(3), repeat=3)])
+    expected = torch.logsumexp(all_scores, 0) - score((2, 2, 0))
+    assert loose.item() == pytest.approx(expected.item(), abs=1e-4)
+    # decoding still never starts with I-
+    assert all(
+        p[0] != 2
+        for p in crf.decode(torch.randn(50, 3, 3) * 5, torch.ones(50, 3, dtype=torch.bool))
+    )

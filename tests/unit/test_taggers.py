@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,6 +12,7 @@ import torch
 from argmine.encoding.features import SubwordFeaturizer, WordCharFeaturizer
 from argmine.errors import ArgmineError
 from argmine.models.bilstm_cnn_crf import BiLSTMCNNCRF, load_word_vectors
+from argmine.models.encoders import default_encoder_path, resolve_encoder
 from argmine.models.optim import layerwise_param_groups, linear_warmup_schedule
 from argmine.models.transformer_tagger import TransformerTagger, gather_first_subtokens
 
@@ -218,3 +220,46 @@ def test_layerwise_param_groups_partition_parameters() -> None:
         sched.step()
     assert lrs[0] < lrs[9] == pytest.approx(1e-3 * 10 / 11)
     assert lrs[10] == pytest.approx(1e-3) and lrs[99] == pytest.approx(1e-3 / 90)
+
+
+def test_other_architecture_from_config_dict() -> None:
+    """A tiny random DistilBERT (no pooler argument) from a config dict, no download; CRF head."""
+    config = {
+        "model_type": "distilbert",
+        "vocab_size": 50,
+        "dim": 16,
+        "n_layers": 2,
+        "n_heads": 2,
+        "hidden_dim": 32,
+    }
+    bio = (
+        [True, True, False],
+        [[True, True, False], [True, True, True], [True, True, True]],
+        [True] * 3,
+    )
+    model = TransformerTagger.from_config(config, 3, head="crf", allowed_transitions=bio)
+    batch = {
+        "input_ids": torch.tensor([[1, 5, 6, 7, 2], [1, 8, 2, 0, 0]]),
+        "attention_mask": torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]),
+        "word_index": torch.tensor([[1, 3], [1, 0]]),
+        "mask": torch.tensor([[True, True], [True, False]]),
+        "tags": torch.tensor([[0, 1], [2, -100]]),  # window 2 starts inside a span (I-)
+    }
+    assert model.emissions(batch).shape == (2, 2, 3)
+    loss = model.loss(batch)
+    assert loss.item() < 100  # windows are not penalised for starting with I-
+    loss.backward()
+    groups = layerwise_param_groups(model, lr=1.0, layer_decay=0.5)
+    lr_of = {id(p): g["lr"] for g in groups for p in g["params"]}
+    assert lr_of[id(model.encoder.embeddings.word_embeddings.weight)] == 0.25
+    assert lr_of[id(model.encoder.transformer.layer[0].ffn.lin1.weight)] == 0.5
+    assert lr_of[id(model.encoder.transformer.layer[1].ffn.lin1.weight)] == 1.0
+
+
+def test_resolve_encoder_aliases() -> None:
+    path = default_encoder_path()
+    assert (Path(path) / "config.json").is_file()
+    for alias in ("minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        assert resolve_encoder(alias) == path
+    assert resolve_encoder("roberta-base") == "roberta-base"
+    assert resolve_encoder("/some/folder") == "/some/folder"

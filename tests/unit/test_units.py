@@ -56,6 +56,19 @@ def test_paragraph_partition_is_used_when_present() -> None:
     assert [TEXT[u.start : u.end] for u in make_units(doc)][2] == "Yet kids need play\ntime too."
 
 
+def test_a_span_outside_every_paragraph_gets_its_own_unit() -> None:
+    text = "Title\nBody text here. Loose end"
+    doc = Document(
+        "d6",
+        text,
+        spans=[_span(text, "Loose end", "Premise")],
+        partitions={"paragraphs": [Span(0, 5, "title"), Span(6, 21, "paragraph")]},
+    )
+    units = make_units(doc)
+    assert [text[u.start : u.end] for u in units] == ["Title", "Body text here.", "Loose end"]
+    assert units[2].token_texts(text) == ["Loose", "end"] and len(units[2].spans) == 1
+
+
 def test_spans_ending_inside_a_word_split_that_token() -> None:
     text = "They grow more responsible quickly."
     doc = Document("d4", text, spans=[Span(0, text.index("e quickly"), "Claim")])

@@ -234,7 +234,10 @@ class SubwordFeaturizer:
     ) -> list[list[int]]:
         """Sub-token ids of each word (never empty), from one tokenization of the unit text."""
         enc = self.tokenizer(
-            text[unit_start:unit_end], add_special_tokens=False, return_offsets_mapping=True
+            text[unit_start:unit_end],
+            add_special_tokens=False,
+            return_offsets_mapping=True,
+            verbose=False,  # long units are expected: they are cut into windows below
         )
         starts = [s - unit_start for s, _ in word_tokens]
         ends = [e - unit_start for _, e in word_tokens]

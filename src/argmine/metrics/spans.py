@@ -16,6 +16,9 @@ Rules
     matching no gold span, ``fn`` gold spans matched by nothing. ``alpha=0.5`` is Eger's "50%",
     ``alpha=0.999`` their "100%". On integer offsets ``alpha=0.999`` equals ``exact`` for spans up
     to 1000 units long; longer spans (characters!) may match at 0.999 without being identical.
+    With ``alpha >= 0.5`` and non-overlapping spans on each side the matching is in effect
+    one-to-one; several matches need ``alpha < 0.5`` or overlapping spans. Eger's ratios are
+    over tokens: character offsets give slightly different numbers.
 ``bidirectional`` (Feedback Prize / PERSUADE)
     a candidate pair needs ``|inter|/|gold| >= 0.5`` and ``|inter|/|pred| >= 0.5``; pairs are taken
     one-to-one, highest ``max(|inter|/|gold|, |inter|/|pred|)`` first (ties: higher smaller

@@ -52,7 +52,13 @@ class CRF(nn.Module):
         self.register_buffer("end_penalty", _penalty(end, (num_tags,)))
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _scores(self, ends: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if not ends:
+            return (
+                self.start_transitions,
+                self.transitions + self.transition_penalty,
+                self.end_transitions,
+            )
         return (
             self.start_transitions + self.start_penalty,
             self.transitions + self.transition_penalty,
@@ -76,10 +82,10 @@ class CRF(nn.Module):
         return emissions.float(), mask
 
     def _forward_alphas(
-        self, emissions: torch.Tensor, mask: torch.Tensor, keep: bool = False
+        self, emissions: torch.Tensor, mask: torch.Tensor, keep: bool = False, ends: bool = True
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Log partition function per sequence ``[B]`` (and the alphas per step if ``keep``)."""
-        start, trans, end = self._scores()
+        start, trans, end = self._scores(ends)
         alpha = start + emissions[:, 0]
         alphas = [alpha] if keep else []
         trans = trans.unsqueeze(0)
@@ -91,9 +97,9 @@ class CRF(nn.Module):
         return torch.logsumexp(alpha + end, dim=1), alphas
 
     def _gold_score(
-        self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor
+        self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor, ends: bool = True
     ) -> torch.Tensor:
-        start, trans, end = self._scores()
+        start, trans, end = self._scores(ends)
         tags = torch.where(mask, tags, torch.zeros_like(tags)).long()
         maskf = mask.to(emissions.dtype)
         score = start[tags[:, 0]]
@@ -105,15 +111,23 @@ class CRF(nn.Module):
 
     # -- public API ------------------------------------------------------------------------------
     def forward(
-        self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor
+        self,
+        emissions: torch.Tensor,
+        tags: torch.Tensor,
+        mask: torch.Tensor,
+        constrain_ends: bool = True,
     ) -> torch.Tensor:
         """Mean negative log-likelihood over the batch of the gold ``tags`` ``[B, T]``.
 
         Tag values at masked positions are ignored (``-100`` padding is fine).
+        ``constrain_ends=False`` drops the start/end constraints (transition constraints stay):
+        for training on windows cut from a unit, which may start or end inside a span. Decoding
+        always applies all constraints.
         """
         emissions, mask = self._check(emissions, mask)
-        log_z, _ = self._forward_alphas(emissions, mask)
-        nll = (log_z - self._gold_score(emissions, tags, mask)) * mask[:, 0].to(emissions.dtype)
+        log_z, _ = self._forward_alphas(emissions, mask, ends=constrain_ends)
+        gold = self._gold_score(emissions, tags, mask, ends=constrain_ends)
+        nll = (log_z - gold) * mask[:, 0].to(emissions.dtype)
         return nll.mean()
 
     @torch.no_grad()

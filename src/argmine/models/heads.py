@@ -17,19 +17,26 @@ class TaggingHead(nn.Module):
     ``use_crf=False``: cross-entropy over unmasked tokens, argmax decoding, confidence = softmax
     probability of the chosen tag. ``use_crf=True``: CRF NLL (constraints from
     ``allowed_transitions``), Viterbi decoding, confidence = posterior marginal of the chosen tag.
+    ``windowed=True``: training rows are windows that may start/end inside a span, so the CRF
+    loss skips the start/end constraints (decoding of whole units still applies them).
     """
 
     def __init__(
-        self, num_tags: int, use_crf: bool, allowed_transitions: AllowedTransitions | None = None
+        self,
+        num_tags: int,
+        use_crf: bool,
+        allowed_transitions: AllowedTransitions | None = None,
+        windowed: bool = False,
     ) -> None:
         super().__init__()
         self.num_tags = num_tags
+        self.windowed = windowed
         self.crf = CRF(num_tags, allowed_transitions) if use_crf else None
 
     def loss(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         mask = mask.bool() & (tags != IGNORE_INDEX)
         if self.crf is not None:
-            return self.crf(emissions, tags, mask)
+            return self.crf(emissions, tags, mask, constrain_ends=not self.windowed)
         targets = torch.where(mask, tags, torch.full_like(tags, IGNORE_INDEX))
         return F.cross_entropy(
             emissions.float().reshape(-1, self.num_tags),

@@ -20,6 +20,15 @@ def gather_first_subtokens(hidden: torch.Tensor, word_index: torch.Tensor) -> to
     return hidden.gather(1, index)
 
 
+def _without_pooler(factory: Any, source: Any) -> nn.Module:
+    """Build the encoder without its pooling layer where the architecture allows it: the tagger
+    never uses it, and unused parameters would break DDP and waste optimizer state."""
+    try:
+        return factory(source, add_pooling_layer=False)
+    except TypeError:
+        return factory(source)
+
+
 class TransformerTagger(nn.Module):
     """Encoder + dropout + linear + softmax/CRF head over the words of a window.
 
@@ -54,19 +63,22 @@ class TransformerTagger(nn.Module):
             raise ValueError(f"head must be 'softmax' or 'crf', got {head!r}")
         self.model_name_or_path = model_name_or_path
         if encoder_config is not None:
-            self.encoder = AutoModel.from_config(encoder_config)
+            self.encoder = _without_pooler(AutoModel.from_config, encoder_config)
         else:
             source = resolve_encoder(model_name_or_path)
             try:
                 if pretrained:
-                    self.encoder = AutoModel.from_pretrained(source)
+                    self.encoder = _without_pooler(AutoModel.from_pretrained, source)
                 else:
-                    self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(source))
+                    config = AutoConfig.from_pretrained(source)
+                    self.encoder = _without_pooler(AutoModel.from_config, config)
             except OSError as exc:
                 raise CheckpointError(f"cannot load encoder {model_name_or_path!r}: {exc}") from exc
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(self.encoder.config.hidden_size, num_tags)
-        self.head = TaggingHead(num_tags, head == "crf", allowed_transitions)
+        # training windows may start or end inside a span: no start/end constraints in the loss
+        self.head = TaggingHead(num_tags, head == "crf", allowed_transitions, windowed=True)
+        self.train()  # from_pretrained leaves the encoder in eval mode (dropout off)
 
     @classmethod
     def from_config(

@@ -84,7 +84,11 @@ def _sentence_tokenizer() -> PunktSentenceTokenizer:
 
 def _sentences_in_line(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     line = text[start:end]
-    for a, b in _sentence_tokenizer().span_tokenize(line):
+    try:
+        spans = list(_sentence_tokenizer().span_tokenize(line))
+    except TimeoutError:  # NLTK's regex time limit on a pathological line: keep it whole
+        spans = [(0, len(line))]
+    for a, b in spans:
         a, b = _strip(line, a, b)
         if a < b:
             yield start + a, start + b
