@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,11 +48,18 @@ def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
 
 
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
-@pytest.mark.skipif(sys.platform != "linux", reason="uses fork + gloo file:// init (Linux only)")
+@pytest.mark.skipif(sys.platform != "linux", reason="uses gloo file:// init (Linux only)")
 def test_compute_syncs_across_two_processes(tmp_path: Path) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     args = (2, str(tmp_path / "init"), str(tmp_path))
-    mp.start_processes(_worker, args=args, nprocs=2, join=True, start_method="fork")
+    # spawn, not fork: forking a process whose torch/tokenizer threads already run can deadlock
+    context = mp.start_processes(_worker, args=args, nprocs=2, join=False, start_method="spawn")
+    deadline = time.monotonic() + 120
+    while not context.join(timeout=1):
+        if time.monotonic() > deadline:
+            for proc in context.processes:
+                proc.kill()
+            pytest.fail("the two metric processes did not finish within 120 s")
     results = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     assert results[0] == results[1]
     exact = span_prf(PRED, GOLD, "exact", labels=["Claim", "Premise"])
