@@ -23,7 +23,7 @@ from argmine.documents import Document, Relation, Span
 from argmine.encoding.structure import decode_structure
 from argmine.encoding.tags import TagVocab, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
-from argmine.errors import CheckpointError
+from argmine.errors import CheckpointError, DocumentError
 from argmine.metrics import ComponentMetrics
 
 ALLOWED_MODULE_PREFIX = "argmine."
@@ -104,7 +104,9 @@ class TaggerModule(pl.LightningModule):
         self.span_labels = self._plain_labels()
         self.metrics = torch.nn.ModuleDict(
             {
-                stage: ComponentMetrics(self.span_labels, with_relations=target == "structure")
+                stage: ComponentMetrics(
+                    self.span_labels, with_relations=target == "structure", tags=list(tag_vocab.tags)
+                )
                 for stage in ("val", "test")
             }
         )
@@ -199,11 +201,12 @@ class TaggerModule(pl.LightningModule):
             gold_relations = [
                 r for r in doc.relations if r.source in gold_ids and r.target in gold_ids
             ]
+            to_tokens = token_index(rec.unit.tokens)
             metric.update(
-                pred_spans=spans,
-                gold_spans=rec.unit.spans,
-                pred_relations=relations,
-                gold_relations=gold_relations,
+                pred_spans={sp.id: to_tokens(sp) for sp in spans},
+                gold_spans={sp.id: to_tokens(sp) for sp in rec.unit.spans},
+                pred_relations=[(r.source, r.target, r.label) for r in relations],
+                gold_relations=[(r.source, r.target, r.label) for r in gold_relations],
                 pred_tags=tag_ids,
                 gold_tags=[self.tag_vocab.tag_to_id[t] for t in rec.tags],
             )
@@ -309,6 +312,23 @@ class TaggerModule(pl.LightningModule):
             net_kwargs=net_kwargs,
             **kwargs,
         )
+
+
+def token_index(tokens: list[tuple[int, int]]) -> Callable[[Span], tuple[int, int, str]]:
+    """Map a token-aligned character span to ``(first token, last token + 1, label)``.
+
+    Metrics count in tokens, as Eger et al.'s scorer does (its overlap ratios are over tokens).
+    """
+    starts = {s: i for i, (s, _) in enumerate(tokens)}
+    ends = {e: i + 1 for i, (_, e) in enumerate(tokens)}
+
+    def convert(span: Span) -> tuple[int, int, str]:
+        try:
+            return (starts[span.start], ends[span.end], span.label)
+        except KeyError:
+            raise DocumentError(f"span {span.id} [{span.start}, {span.end}) is not token-aligned") from None
+
+    return convert
 
 
 def _renumber(spans: list[Span], relations: list[Relation]) -> tuple[list[Span], list[Relation]]:

@@ -45,8 +45,13 @@ def build_model(model_cfg: DictConfig, datamodule: ArgumentDataModule) -> Any:
     return instantiate(node, featurizer=featurizer, tag_vocab=datamodule.tag_vocab)
 
 
-def build_callbacks(cfg: DictConfig | None) -> list[pl.Callback]:
-    callbacks = [instantiate(c) for c in (cfg or {}).values() if c is not None and "_target_" in c]
+def build_callbacks(cfg: DictConfig | None, progress_bar: bool = True) -> list[pl.Callback]:
+    """Instantiate the configured callbacks (a progress bar only when the trainer shows one)."""
+    callbacks = [
+        instantiate(c)
+        for c in (cfg or {}).values()
+        if c is not None and "_target_" in c and (progress_bar or "ProgressBar" not in c._target_)
+    ]
     if CrashAfterSteps().steps is not None:
         callbacks.append(CrashAfterSteps())
     return callbacks
@@ -131,7 +136,11 @@ def train(cfg: DictConfig) -> dict[str, float]:
     datamodule = build_datamodule(cfg.data)
     model = build_model(cfg.model, datamodule)
     loggers = build_loggers(cfg.get("logger"))
-    trainer = instantiate(cfg.trainer, callbacks=build_callbacks(cfg.get("callbacks")), logger=loggers or False)
+    trainer = instantiate(
+        cfg.trainer,
+        callbacks=build_callbacks(cfg.get("callbacks"), cfg.trainer.get("enable_progress_bar", True)),
+        logger=loggers or False,
+    )
     try:
         log_config(loggers, cfg)
         if cfg.train:
