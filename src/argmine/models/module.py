@@ -18,6 +18,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from torchmetrics import MeanMetric
 
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.structure import decode_structure
@@ -110,6 +111,7 @@ class TaggerModule(pl.LightningModule):
                 for stage in ("val", "test")
             }
         )
+        self.eval_loss = torch.nn.ModuleDict({stage: MeanMetric() for stage in ("val", "test")})
         self._collected: dict[str, dict[int, list[tuple[int, int, torch.Tensor]]]] = defaultdict(
             dict
         )
@@ -157,13 +159,8 @@ class TaggerModule(pl.LightningModule):
     def _eval_step(self, batch: dict[str, Any], stage: str) -> None:
         emissions = self.net.emissions(batch)
         loss = self.net.loss(batch, emissions=emissions)
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_epoch=True,
-            batch_size=len(batch["unit_index"]),
-            sync_dist=True,
-        )
+        # a weighted mean synced as sums, so the loss is the same on any number of processes
+        self.eval_loss[stage].update(loss.detach(), weight=len(batch["unit_index"]))
         lengths = batch["mask"].sum(dim=1).tolist()
         store = self._collected[stage]
         for b, (ri, (first, last)) in enumerate(
@@ -214,7 +211,10 @@ class TaggerModule(pl.LightningModule):
             acc[0].extend(spans)
             acc[1].extend(relations)
         results = metric.compute()
-        self.log_dict({f"{stage}/{k}": v for k, v in results.items()}, sync_dist=False)
+        results["loss"] = self.eval_loss[stage].compute()
+        self.eval_loss[stage].reset()
+        # values are already synced by the metrics; sync_dist averages identical numbers
+        self.log_dict({f"{stage}/{k}": v for k, v in results.items()}, sync_dist=True)
         metric.reset()
         docs = datamodule.documents[stage]
         self.predictions[stage] = [
@@ -282,6 +282,13 @@ class TaggerModule(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["argmine"] = self.export_state()
+        checkpoint["argmine_rng"] = rng_state()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Restore the random number generators, so a run resumed from an epoch-end checkpoint
+        continues exactly like an uninterrupted one (dropout masks included)."""
+        if "argmine_rng" in checkpoint and self.trainer is not None and self.trainer.state.fn == "fit":
+            set_rng_state(checkpoint["argmine_rng"])
 
     @classmethod
     def from_state(
@@ -312,6 +319,33 @@ class TaggerModule(pl.LightningModule):
             net_kwargs=net_kwargs,
             **kwargs,
         )
+
+
+def rng_state() -> dict[str, Any]:
+    """Python, numpy and torch RNG states as tensors and plain values (``weights_only``-safe)."""
+    import random
+
+    import numpy as np
+
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "python": random.getstate(),
+        "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype("int64")), "pos": int(pos),
+                  "has_gauss": int(has_gauss), "cached": float(cached)},
+    }
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    import random
+
+    import numpy as np
+
+    torch.set_rng_state(state["torch"])
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    n = state["numpy"]
+    np.random.set_state((n["kind"], n["keys"].numpy().astype("uint32"), n["pos"], n["has_gauss"], n["cached"]))
 
 
 def token_index(tokens: list[tuple[int, int]]) -> Callable[[Span], tuple[int, int, str]]:

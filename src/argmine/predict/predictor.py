@@ -16,8 +16,9 @@ import torch
 
 from argmine.data.datamodule import featurize_unit, window_length
 from argmine.documents import Document, Span
-from argmine.encoding.units import Unit, make_units
-from argmine.errors import ArgmineError
+from argmine.encoding.units import UNIT_KINDS, Unit, make_units
+from argmine.errors import ArgmineError, ConfigError
+from argmine.predict.labels import UnifiedMapper, check_schema_option
 from argmine.text.tokenize import paragraph_spans
 
 MAX_TEXT_CHARS = 5_000_000
@@ -30,45 +31,74 @@ class Predictor:
         module: a :class:`~argmine.models.TaggerModule` (see :meth:`load`).
         unit: ``paragraph`` or ``document`` (default: what the model was trained on).
         batch_size: windows per forward pass; windows are sorted by length before batching.
-        label_map: optional mapping applied to predicted labels (e.g. native -> unified).
+        label_map: optional mapping applied to predicted span labels (applied after ``mapper``).
+        metadata: the exported model's metadata (corpus, schema, unit).
+        mapper: optional document -> document label mapping (native -> unified, see
+            :mod:`argmine.predict.labels`).
     """
 
     def __init__(self, module: Any, unit: str = "paragraph", batch_size: int = 32,
-                 label_map: dict[str, str] | None = None, metadata: dict[str, Any] | None = None) -> None:
+                 label_map: dict[str, str] | None = None, metadata: dict[str, Any] | None = None,
+                 mapper: UnifiedMapper | None = None) -> None:
+        if unit not in UNIT_KINDS:
+            raise ConfigError(f"unit must be one of {UNIT_KINDS}, got {unit!r}")
+        if batch_size < 1:
+            raise ConfigError(f"batch size must be at least 1, got {batch_size}")
         self.module = module.eval()
         self.unit = unit
         self.batch_size = batch_size
         self.label_map = dict(label_map or {})
         self.metadata = dict(metadata or {})
+        self.mapper = mapper
 
     @classmethod
-    def load(cls, path: str | Path, batch_size: int = 32, **overrides: Any) -> Predictor:
-        """From an exported model folder (``<run>/model``) or a checkpoint file."""
+    def load(cls, path: str | Path, batch_size: int = 32, schema: str = "unified",
+             max_length: int | None = None, stride: int | None = None, **overrides: Any) -> Predictor:
+        """From an exported model folder (``<run>/model``) or a checkpoint file.
+
+        ``schema="unified"`` maps a native-schema model's labels onto the unified schema
+        (:mod:`argmine.predict.labels`); ``"native"`` keeps the model's labels. ``max_length`` /
+        ``stride`` change the sub-word window size and overlap of transformer models.
+        """
+        import json
+
         from argmine.training.export import MODEL_FILE, load_module
 
+        check_schema_option(schema)
         path = Path(path)
+        if not path.exists():
+            raise ArgmineError(f"model not found: {path} (expected an exported model folder or a checkpoint)")
         module = load_module(path)
         metadata: dict[str, Any] = {}
         if path.is_dir():
-            import json
-
             metadata = json.loads((path / MODEL_FILE).read_text(encoding="utf-8")).get("metadata", {})
         unit = overrides.pop("unit", None) or metadata.get("unit", "paragraph")
-        featurizer_opts = {k: overrides.pop(k) for k in ("max_length", "stride") if k in overrides}
-        if featurizer_opts and hasattr(module.featurizer, "reconfigure"):
-            module.featurizer.reconfigure(**featurizer_opts)
-        return cls(module, unit=unit, batch_size=batch_size, metadata=metadata, **overrides)
+        if max_length is not None or stride is not None:
+            set_windows(module.featurizer, max_length, stride)
+        mapper = None
+        if schema == "unified":
+            mapper = UnifiedMapper.for_model(metadata, list(module.span_labels))
+        return cls(module, unit=unit, batch_size=batch_size, metadata=metadata, mapper=mapper, **overrides)
 
     @property
     def labels(self) -> list[str]:
-        return [self.label_map.get(lab, lab) for lab in self.module.span_labels]
+        """The span labels this predictor can output (after mapping)."""
+        native = list(self.module.span_labels)
+        mapped = self.mapper.labels(native) if self.mapper else native
+        return sorted({self.label_map.get(lab, lab) for lab in mapped})
 
     def __call__(self, text: str, doc_id: str = "doc") -> Document:
         return next(iter(self.predict_many([text], ids=[doc_id])))
 
     def predict_many(self, texts: Iterable[str], ids: Iterable[str] | None = None,
                      batch_size: int | None = None, chunk_documents: int = 64) -> Iterator[Document]:
-        """Annotate texts, streaming: documents are processed ``chunk_documents`` at a time."""
+        """Annotate texts, streaming: documents are processed ``chunk_documents`` at a time.
+
+        ``ids`` names the documents (default ``doc1, doc2, ...``). Yields one
+        :class:`~argmine.documents.Document` per text, in input order.
+        """
+        if chunk_documents < 1:
+            raise ConfigError(f"chunk_documents must be at least 1, got {chunk_documents}")
         id_iter = iter(ids) if ids is not None else None
         chunk: list[Document] = []
         for n, text in enumerate(texts):
@@ -124,11 +154,36 @@ class Predictor:
         out = []
         for di, doc in enumerate(docs):
             spans, relations = _renumber(*per_doc[di])
+            doc = doc.replace(spans=spans, relations=relations)
+            if self.mapper is not None:
+                doc = self.mapper(doc)
             if self.label_map:
-                spans = [Span(s.start, s.end, self.label_map.get(s.label, s.label), s.id, dict(s.attributes), s.score)
-                         for s in spans]
-            out.append(doc.replace(spans=spans, relations=relations))
+                doc = doc.replace(spans=[
+                    Span(s.start, s.end, self.label_map.get(s.label, s.label), s.id, dict(s.attributes), s.score)
+                    for s in doc.spans])
+            out.append(doc)
         return out
+
+
+def set_windows(featurizer: Any, max_length: int | None, stride: int | None) -> None:
+    """Change a sub-word featurizer's window length / overlap (transformer models only)."""
+    if hasattr(featurizer, "reconfigure"):
+        featurizer.reconfigure(max_length=max_length, stride=stride)
+        return
+    if not hasattr(featurizer, "_init_specials"):
+        raise ConfigError("--max-length/--stride apply to transformer (sub-word) models only; "
+                          f"this model uses {type(featurizer).__name__}")
+    old = (featurizer.max_length, featurizer.stride)
+    if max_length is not None:
+        featurizer.max_length = int(max_length)
+    if stride is not None:
+        featurizer.stride = int(stride)
+    try:
+        featurizer._init_specials()  # validates and recomputes the sub-token budget
+    except ConfigError:
+        featurizer.max_length, featurizer.stride = old
+        featurizer._init_specials()
+        raise
 
 
 def load(path: str | Path, **kwargs: Any) -> Predictor:

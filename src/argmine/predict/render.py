@@ -36,7 +36,8 @@ def label_colors(labels: Sequence[str]) -> dict[str, str]:
     return colors
 
 
-def _verb(label: str) -> str:
+def relation_verb(label: str) -> str:
+    """``supports`` / ``attacks`` for a relation label (other labels as they are)."""
     low = label.lower()
     if "attack" in low or low in {"reb", "und"}:
         return "attacks"
@@ -86,7 +87,7 @@ def render_html(documents: Sequence[Document], title: str = "argmine predictions
             rels.append(
                 f'<li class="relation" data-label="{html.escape(rel.label)}">'
                 f'<a href="#{html.escape(doc.id)}-{html.escape(rel.source)}">{html.escape(rel.source)}</a> '
-                f"“{html.escape(_short(doc.text[src.start:src.end]))}” <b>{html.escape(_verb(rel.label))}</b> "
+                f"“{html.escape(_short(doc.text[src.start:src.end]))}” <b>{html.escape(relation_verb(rel.label))}</b> "
                 f'<a href="#{html.escape(doc.id)}-{html.escape(rel.target)}">{html.escape(rel.target)}</a> '
                 f"“{html.escape(_short(tgt_text))}”{html.escape(score)}</li>"
             )
@@ -116,3 +117,70 @@ mark.span{{padding:0 .15em;border-radius:3px}} mark.span sup{{font-size:.65em;co
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_app_page(labels: Sequence[str], title: str = "argmine") -> str:
+    """The page ``argmine serve`` answers on ``GET /``: a text box whose form posts to
+    ``/predict`` and shows the text with highlighted spans, a legend and the relations.
+    Inline CSS and JS only (works offline)."""
+    import json
+
+    colors = json.dumps(label_colors(list(labels)))
+    legend = "".join(
+        f'<span class="legend-item" style="background:{c}">{html.escape(lab)}</span>'
+        for lab, c in label_colors(list(labels)).items()
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;line-height:1.6;color:#222}}
+textarea{{width:100%;height:10em;font:inherit}} #out{{white-space:pre-wrap;border:1px solid #ddd;padding:1em;border-radius:6px}}
+mark.span{{padding:0 .15em;border-radius:3px}} mark.span sup{{font-size:.65em;color:#555;margin-left:.2em}}
+.legend-item{{display:inline-block;padding:.1em .6em;margin-right:.5em;border-radius:3px}} #err{{color:#b00}}
+</style></head><body>
+<h1>{html.escape(title)}</h1><div class="legend">{legend}</div>
+<form id="form"><textarea id="text" name="text" placeholder="Paste a text to annotate"></textarea>
+<p><button type="submit">Annotate</button> <span id="err"></span></p></form>
+<div id="out"></div><ul id="relations"></ul>
+<script>
+const COLORS = {colors};
+function el(tag, attrs, text) {{
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {{}})) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}}
+function show(doc) {{
+  const out = document.getElementById("out"), rels = document.getElementById("relations");
+  out.replaceChildren(); rels.replaceChildren();
+  let pos = 0; const byId = {{}};
+  for (const s of doc.spans) {{
+    byId[s.id] = s;
+    if (s.start < pos) continue;
+    out.append(document.createTextNode(doc.text.slice(pos, s.start)));
+    const title = s.label + (s.score === null ? "" : " (" + s.score.toFixed(2) + ")");
+    const m = el("mark", {{"class": "span", "id": s.id, "data-label": s.label, "title": title,
+                          "style": "background:" + (COLORS[s.label] || "#ffd166")}}, s.text);
+    m.append(el("sup", {{}}, s.id)); out.append(m); pos = s.end;
+  }}
+  out.append(document.createTextNode(doc.text.slice(pos)));
+  for (const r of doc.relations) {{
+    const verb = /attack/i.test(r.label) ? "attacks" : (/support/i.test(r.label) ? "supports" : r.label);
+    const src = byId[r.source], tgt = byId[r.target];
+    rels.append(el("li", {{"class": "relation"}},
+      r.source + " “" + (src ? src.text : "") + "” " + verb + " " + r.target + " “" + (tgt ? tgt.text : "") + "”"));
+  }}
+}}
+document.getElementById("form").addEventListener("submit", async (ev) => {{
+  ev.preventDefault();
+  const err = document.getElementById("err"); err.textContent = "";
+  try {{
+    const resp = await fetch("predict", {{method: "POST", headers: {{"Content-Type": "application/json"}},
+      body: JSON.stringify({{text: document.getElementById("text").value}})}});
+    const data = await resp.json();
+    if (!resp.ok) {{ err.textContent = data.error || resp.statusText; return; }}
+    show(data);
+  }} catch (e) {{ err.textContent = String(e); }}
+}});
+</script></body></html>
+"""

@@ -83,3 +83,34 @@ def finish_wandb() -> None:
     wandb = sys.modules.get("wandb")
     if wandb is not None and getattr(wandb, "run", None) is not None:
         wandb.finish()
+
+
+def _csv_logger_base() -> type:
+    from lightning.pytorch.loggers import CSVLogger as LightningCSVLogger
+
+    return LightningCSVLogger
+
+
+class CSVLogger(_csv_logger_base()):  # type: ignore[misc]
+    """Lightning's ``CSVLogger`` that can append to a ``metrics.csv`` another process wrote.
+
+    Lightning's writer only knows the columns it logged itself; when the file already exists
+    (written by DDP spawn workers, or by the interrupted run a resumed run continues) and a new
+    column appears, its header rewrite fails. This logger merges the file's header into the
+    writer's columns before every write.
+    """
+
+    def save(self) -> None:
+        import csv
+
+        from lightning.pytorch.utilities import rank_zero_only
+
+        if rank_zero_only.rank != 0:
+            return
+        exp = self.experiment
+        path = Path(exp.metrics_file_path)
+        if exp.metrics and path.is_file():
+            with path.open(newline="") as fh:
+                header = next(csv.reader(fh), [])
+            exp.metrics_keys = sorted(set(exp.metrics_keys) | set(header))
+        super().save()

@@ -1,0 +1,220 @@
+"""``argmine predict``: annotate raw text files with a trained model.
+
+Inputs are read one by one; a file that cannot be read or decoded is reported as one line on
+stderr and skipped, the others are predicted and written. Exit status 1 when any input failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from argmine.documents import Document
+from argmine.errors import ArgmineError, ConfigError
+from argmine.predict.inputs import InputError, Source, check_encoding, collect_sources, read_all
+from argmine.predict.writers import FORMATS
+
+CHUNK_DOCUMENTS = 16
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="argmine predict",
+        description="Annotate raw text with a trained argmine model (spans and relations).",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="text files, folders (all .txt inside, sorted) or - for stdin")
+    parser.add_argument("--model", required=True, metavar="DIR",
+                        help="exported model folder (<run>/model) or a checkpoint file")
+    parser.add_argument("--format", default=None, metavar="FMT[,FMT]",
+                        help=f"comma-separated, of {', '.join(FORMATS)} (default: text on a terminal, "
+                             "else jsonl; jsonl with --out)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder (default: stdout; brat and html need --out)")
+    parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="windows per forward pass")
+    parser.add_argument("--encoding", default="utf-8", help="input text encoding (default utf-8)")
+    parser.add_argument("--schema", default="unified", choices=["unified", "native"],
+                        help="label set of the output (default unified)")
+    parser.add_argument("--unit", default=None, choices=["paragraph", "document"],
+                        help="what the model sees at once (default: as trained)")
+    parser.add_argument("--max-length", type=int, default=None, metavar="N",
+                        help="sub-token window length (transformer models)")
+    parser.add_argument("--stride", type=int, default=None, metavar="N",
+                        help="sub-token overlap between windows (transformer models)")
+    return parser
+
+
+def parse_formats(value: str | None, out: Path | None, tty: bool) -> list[str]:
+    if value is None:
+        return ["jsonl"] if out is not None or not tty else ["text"]
+    formats = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ConfigError(f"unknown output format(s) {unknown or value!r}; choose from {', '.join(FORMATS)}")
+    formats = list(dict.fromkeys(formats))
+    if out is None:
+        needs_out = [f for f in formats if f in {"brat", "html"}]
+        if needs_out:
+            raise ConfigError(f"--format {','.join(needs_out)} writes files: give --out DIR")
+        if len(formats) > 1:
+            raise ConfigError("without --out only one format can go to stdout; give --out DIR")
+    return formats
+
+
+def predict_command(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(list(argv))
+    if args.batch_size < 1:
+        raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
+    check_encoding(args.encoding)
+    formats = parse_formats(args.format, args.out, sys.stdout.isatty())
+    sources = collect_sources(args.inputs)
+    if args.out is not None:
+        if args.out.exists() and not args.out.is_dir():
+            raise ConfigError(f"--out {args.out} exists and is not a folder")
+        args.out.mkdir(parents=True, exist_ok=True)
+
+    from argmine.predict.predictor import Predictor
+
+    predictor = Predictor.load(args.model, batch_size=args.batch_size, schema=args.schema,
+                               max_length=args.max_length, stride=args.stride, unit=args.unit)
+    sink = Sink(formats, args.out, predictor)
+    failed = 0
+    progress = _progress(len(sources))
+    try:
+        with progress:
+            task = progress.add_task("predicting", total=len(sources))
+            for doc_or_error in _predict(predictor, sources, args.encoding):
+                if isinstance(doc_or_error, tuple):
+                    source, error = doc_or_error
+                    failed += 1
+                    progress.console.print(f"argmine predict: error: {_one_line(error)} (skipped)",
+                                           markup=False, highlight=False, soft_wrap=True)
+                else:
+                    sink.add(doc_or_error)
+                progress.advance(task)
+    except BaseException:
+        sink.abort()
+        raise
+    sink.finish()
+    if predictor.mapper is not None and predictor.mapper.unmapped:
+        print(f"argmine predict: warning: labels {sorted(predictor.mapper.unmapped)} have no unified "
+              "mapping without attributes the model does not predict; kept as is", file=sys.stderr)
+    if failed:
+        print(f"argmine predict: {failed} of {len(sources)} inputs failed", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+def _predict(predictor: Any, sources: list[Source],
+             encoding: str) -> Iterator[Document | tuple[Source, ArgmineError]]:
+    """Documents in input order, or ``(source, error)`` for inputs that failed."""
+    chunk: list[tuple[Source, str]] = []
+
+    def flush() -> Iterator[Document | tuple[Source, ArgmineError]]:
+        try:
+            docs = list(predictor.predict_many([t for _, t in chunk], ids=[s.doc_id for s, _ in chunk]))
+            yield from docs
+        except ArgmineError:  # isolate the failing input(s)
+            for source, text in chunk:
+                try:
+                    yield predictor(text, doc_id=source.doc_id)
+                except ArgmineError as exc:
+                    yield source, exc
+
+    for source, text in read_all(sources, encoding):
+        if isinstance(text, InputError):
+            yield from flush()
+            chunk = []
+            yield source, text
+            continue
+        chunk.append((source, text))
+        if len(chunk) >= CHUNK_DOCUMENTS:
+            yield from flush()
+            chunk = []
+    if chunk:
+        yield from flush()
+
+
+def _progress(total: int) -> Any:
+    """A Rich progress bar on stderr (shown for several inputs on a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True, disable=total < 2 or not console.is_terminal)
+
+
+class Sink:
+    """Sends each predicted document to the chosen formats (files under ``out`` or stdout)."""
+
+    def __init__(self, formats: list[str], out: Path | None, predictor: Any) -> None:
+        from argmine.predict.writers import AtomicStream, rich_styles
+
+        self.formats = formats
+        self.out = out
+        self.predictor = predictor
+        self.html_docs: list[Document] = []
+        self.span_labels: set[str] = set(predictor.labels)
+        self.relation_labels: set[str] = set()
+        self.streams: dict[str, Any] = {}
+        if out is not None:
+            if "jsonl" in formats:
+                self.streams["jsonl"] = AtomicStream(out / "predictions.jsonl")
+            if "text" in formats:
+                self.streams["text"] = AtomicStream(out / "predictions.txt")
+        self.console = None
+        if out is None and "text" in formats:
+            from rich.console import Console
+
+            self.console = Console(highlight=False)
+            self.styles = rich_styles(self.span_labels)
+
+    def add(self, doc: Document) -> None:
+        from argmine.predict.writers import jsonl_line, plain_document, rich_document, write_brat
+
+        self.span_labels.update(s.label for s in doc.spans)
+        self.relation_labels.update(r.label for r in doc.relations)
+        for fmt in self.formats:
+            if fmt == "jsonl":
+                line = jsonl_line(doc)
+                if self.out is None:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+                else:
+                    self.streams["jsonl"].write(line)
+            elif fmt == "text":
+                if self.console is not None:
+                    for lab in {s.label for s in doc.spans} - set(self.styles):
+                        self.styles.update(rich_styles([*self.styles, lab]))
+                    self.console.print(rich_document(doc, self.styles))
+                else:
+                    self.streams["text"].write(plain_document(doc))
+            elif fmt == "brat":
+                assert self.out is not None
+                write_brat(doc, self.out)
+            elif fmt == "html":
+                self.html_docs.append(doc)
+
+    def finish(self) -> None:
+        from argmine.predict.writers import atomic_write, brat_conf, brat_visual_conf, html_page
+
+        for stream in self.streams.values():
+            stream.commit()
+        if self.out is None:
+            return
+        if "brat" in self.formats:
+            atomic_write(self.out / "annotation.conf", brat_conf(self.span_labels, self.relation_labels))
+            atomic_write(self.out / "visual.conf", brat_visual_conf(self.span_labels))
+        if "html" in self.formats:
+            atomic_write(self.out / "predictions.html", html_page(self.html_docs))
+
+    def abort(self) -> None:
+        for stream in self.streams.values():
+            stream.abort()

@@ -1,0 +1,200 @@
+"""Output formats of ``argmine predict``: jsonl, brat, html and text.
+
+Every file is written to ``<name>.part`` and renamed when complete, so an interrupted or failed
+run never leaves a partial file that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from argmine.documents import Document
+from argmine.predict.render import label_colors, render_html
+
+FORMATS = ("jsonl", "brat", "html", "text")
+
+
+def prediction_record(doc: Document) -> dict[str, Any]:
+    """The jsonl object of one document (``text[start:end] == span["text"]`` for every span)."""
+    return {
+        "id": doc.id,
+        "text": doc.text,
+        "spans": [
+            {"id": s.id, "start": s.start, "end": s.end, "label": s.label,
+             "score": None if s.score is None else round(float(s.score), 4), "text": doc.text[s.start:s.end]}
+            for s in doc.spans
+        ],
+        "relations": [
+            {"source": r.source, "target": r.target, "label": r.label,
+             "score": None if r.score is None else round(float(r.score), 4)}
+            for r in doc.relations
+        ],
+    }
+
+
+def jsonl_line(doc: Document) -> str:
+    return json.dumps(prediction_record(doc), ensure_ascii=False) + "\n"
+
+
+def atomic_write(path: Path, content: str) -> None:
+    """Write ``content`` (UTF-8, newlines untouched) to ``path`` via ``path.part`` + rename."""
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(content)
+    os.replace(tmp, path)
+
+
+class AtomicStream:
+    """A text file written line by line to ``path.part``; :meth:`commit` renames it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(path.name + ".part")
+        self.fh: IO[str] = self.tmp.open("w", encoding="utf-8", newline="")
+
+    def write(self, text: str) -> None:
+        self.fh.write(text)
+
+    def commit(self) -> None:
+        self.fh.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+# -- brat ------------------------------------------------------------------------------------------
+_BREAK = re.compile(r"[\r\n]+")
+
+
+def _brat_label(label: str) -> str:
+    """brat types must not contain whitespace."""
+    return re.sub(r"\s+", "_", label) or "span"
+
+
+def brat_ann(doc: Document) -> str:
+    """The ``.ann`` text: ``T`` lines (a span crossing a line break becomes fragments, as brat
+    requires) and ``R`` lines with ``Arg1``/``Arg2``; scores go to ``#`` note lines."""
+    lines = []
+    for span in doc.spans:
+        pieces: list[tuple[int, int]] = []
+        pos = span.start
+        for m in _BREAK.finditer(doc.text, span.start, span.end):
+            if m.start() > pos:
+                pieces.append((pos, m.start()))
+            pos = m.end()
+        if pos < span.end:
+            pieces.append((pos, span.end))
+        frag = ";".join(f"{a} {b}" for a, b in pieces)
+        text = " ".join(doc.text[a:b] for a, b in pieces)
+        lines.append(f"{span.id}\t{_brat_label(span.label)} {frag}\t{text}")
+        if span.score is not None:
+            lines.append(f"#{len(lines)}\tAnnotatorNotes {span.id}\tscore={span.score:.4f}")
+    span_ids = {s.id for s in doc.spans}
+    for rel in doc.relations:
+        if rel.source in span_ids and rel.target in span_ids:
+            lines.append(f"{rel.id}\t{_brat_label(rel.label)} Arg1:{rel.source} Arg2:{rel.target}\t")
+    return "".join(line + "\n" for line in lines)
+
+
+def brat_conf(span_labels: Iterable[str], relation_labels: Iterable[str]) -> str:
+    """``annotation.conf`` declaring the labels, so the folder opens in brat."""
+    ents = sorted({_brat_label(x) for x in span_labels})
+    rels = sorted({_brat_label(x) for x in relation_labels})
+    arg = "|".join(ents) or "<ENTITY>"
+    return ("[entities]\n" + "".join(f"{e}\n" for e in ents)
+            + "[relations]\n" + "".join(f"{r}\tArg1:{arg}, Arg2:{arg}\n" for r in rels)
+            + "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>\n"
+            + "[events]\n[attributes]\n")
+
+
+def brat_visual_conf(span_labels: Iterable[str]) -> str:
+    labels = sorted({_brat_label(x) for x in span_labels})
+    colors = label_colors(labels)
+    return "[labels]\n[drawing]\n" + "".join(f"{lab}\tbgColor:{colors[lab]}\n" for lab in labels)
+
+
+def write_brat(doc: Document, folder: Path) -> None:
+    atomic_write(folder / f"{doc.id}.txt", doc.text)
+    atomic_write(folder / f"{doc.id}.ann", brat_ann(doc))
+
+
+# -- text (Rich) -----------------------------------------------------------------------------------
+RICH_STYLES = {"major_claim": "bold black on magenta", "claim": "black on cyan", "premise": "black on green",
+               "counter_argument": "black on red"}
+_EXTRA_STYLES = ["black on yellow", "black on bright_blue", "black on bright_magenta", "black on bright_cyan"]
+
+
+def rich_styles(labels: Iterable[str]) -> dict[str, str]:
+    out, extra = {}, 0
+    for lab in sorted(set(labels)):
+        key = lab.lower().replace("-", "_")
+        if key in RICH_STYLES:
+            out[lab] = RICH_STYLES[key]
+        else:
+            out[lab] = _EXTRA_STYLES[extra % len(_EXTRA_STYLES)]
+            extra += 1
+    return out
+
+
+def summary_line(doc: Document) -> str:
+    counts = Counter(s.label for s in doc.spans)
+    parts = ", ".join(f"{n} {lab}" for lab, n in sorted(counts.items()))
+    return f"{doc.id}: {parts or 'no spans'}" + (f", {len(doc.relations)} relations" if doc.relations else "")
+
+
+def rich_document(doc: Document, styles: dict[str, str]) -> Any:
+    """The document as a Rich renderable: spans coloured by label, then relations and a summary."""
+    from rich.console import Group
+    from rich.text import Text
+
+    text = Text(doc.text.replace("\r\n", "\n"))  # display only; offsets stay in the jsonl output
+    shift = _crlf_shift(doc.text)
+    for span in doc.spans:
+        text.stylize(styles.get(span.label, "reverse"), shift(span.start), shift(span.end))
+    legend = Text("  ").join(Text(f" {lab} ", style=st) for lab, st in styles.items())
+    parts: list[Any] = [Text(f"── {doc.id} ──", style="bold"), text]
+    by_id = doc.span_by_id()
+    for rel in doc.relations:
+        src, tgt = by_id.get(rel.source), by_id.get(rel.target)
+        if src and tgt:
+            parts.append(Text(f"  {rel.source} {_verb(rel.label)} {rel.target}", style="dim"))
+    parts += [legend, Text(summary_line(doc), style="italic")]
+    return Group(*parts)
+
+
+def _verb(label: str) -> str:
+    from argmine.predict.render import relation_verb
+
+    return relation_verb(label)
+
+
+def _crlf_shift(text: str) -> Any:
+    """Offsets in ``text`` -> offsets after replacing each ``\\r\\n`` by ``\\n``."""
+    import bisect
+
+    crlf = [m.start() for m in re.finditer("\r\n", text)]
+    return lambda i: i - bisect.bisect_left(crlf, i - 1) if crlf else i
+
+
+def plain_document(doc: Document) -> str:
+    """Text format for files: the text, then one line per span and relation, then the summary."""
+    lines = [f"== {doc.id} ==", doc.text, ""]
+    for s in doc.spans:
+        score = "" if s.score is None else f" {s.score:.2f}"
+        lines.append(f"{s.id}\t{s.label}{score}\t{s.start}-{s.end}\t{doc.text[s.start:s.end]!r}")
+    for r in doc.relations:
+        lines.append(f"{r.id}\t{r.source} {_verb(r.label)} {r.target}")
+    lines += [summary_line(doc), ""]
+    return "\n".join(lines) + "\n"
+
+
+def html_page(docs: list[Document], title: str = "argmine predictions") -> str:
+    return render_html(docs, title=title)

@@ -1,0 +1,73 @@
+"""A killed Optuna sweep resumes: re-running the same command runs only the missing trials."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, run_argmine
+
+optuna = pytest.importorskip("optuna")
+
+TINY = [
+    "experiment=quickstart", "hparams_search=bilstm_crf_optuna", "hydra.sweeper.n_trials=4",
+    "trainer.max_epochs=1", "+trainer.limit_train_batches=2", "+trainer.limit_val_batches=2",
+    "+trainer.enable_checkpointing=false", "+trainer.enable_model_summary=false",
+    "trainer.enable_progress_bar=false", "callbacks=none", "logger=none", "test=false", "export=false",
+]
+
+
+def _launched_jobs(output: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\t#(\d+) : ", output)]
+
+
+def test_killed_sweep_resumes_with_the_remaining_trials(tmp_path: Path) -> None:
+    args = [*TINY, f"paths.root_dir={tmp_path}"]
+    sweep = tmp_path / "train" / "sweeps" / "quickstart_bilstm_crf_optuna"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
+    proc = subprocess.Popen([sys.executable, "-m", "argmine.cli", "train", "-m", *args], cwd=REPO_ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(list(sweep.glob("*/metrics.json"))) < 2:
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert time.monotonic() < deadline, "no 2 finished trials within 60 s"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    first = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/metrics.json")}
+    assert sorted(first) == ["0", "1"]
+
+    again = run_argmine("train", "-m", *args, timeout=80)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _launched_jobs(again.stdout + again.stderr) == [2, 3]
+    assert {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("*/metrics.json") if p.parent.name in first} == first
+
+    study = optuna.load_study(study_name="quickstart_bilstm_crf_optuna", storage=f"sqlite:///{sweep}/optuna.db")
+    trials = study.get_trials()
+    assert [t.number for t in trials] == [0, 1, 2, 3]
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    for t in trials:  # each trial's value is its job folder's objective
+        metrics = json.loads((sweep / str(t.number) / "metrics.json").read_text())
+        assert t.value == pytest.approx(metrics["val/c_f1_exact"])
+    # the re-seeded sampler does not repeat the first trials' parameters
+    assert trials[2].params != trials[0].params and trials[3].params != trials[1].params
+
+    summary = json.loads((sweep / "optuna_summary.json").read_text())
+    assert summary["n_trials"] == 4 and [t["number"] for t in summary["trials"]] == [0, 1, 2, 3]
+    assert (sweep / "optuna_trials.png").stat().st_size > 1000
+    assert len(list(sweep.glob("optuna_param_*.png"))) == 5
+
+    # a third call has nothing left to do
+    third = run_argmine("train", "-m", *args, timeout=60)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert _launched_jobs(third.stdout + third.stderr) == []
+    assert len(optuna.load_study(study_name="quickstart_bilstm_crf_optuna",
+                                 storage=f"sqlite:///{sweep}/optuna.db").trials) == 4

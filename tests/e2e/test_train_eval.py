@@ -1,0 +1,122 @@
+"""End to end: `argmine train` / `argmine eval` as a user runs them (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import run_argmine
+
+from argmine.training.export import load_module, read_checkpoint, read_model_folder
+
+KEY_METRICS = ["test/c_f1_exact", "test/c_f1_50", "test/c_macro_f1_exact", "test/token_macro_f1",
+               "val/c_f1_exact", "val/c_f1_50"]
+
+
+def test_run_folder_has_config_checkpoints_metrics_and_model(trained_run: Path) -> None:
+    assert (trained_run / ".hydra" / "config.yaml").is_file()
+    assert (trained_run / "checkpoints" / "best.ckpt").is_file()
+    assert (trained_run / "checkpoints" / "last.ckpt").is_file()
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    for key in KEY_METRICS:
+        assert 0.0 <= metrics[key] <= 1.0, key
+    for label in ["major_claim", "claim", "premise", "counter_argument"]:
+        assert f"test/f1_exact/{label}" in metrics
+    # 8 epochs on 40 texts learn something real: far above an empty prediction (0.0)
+    assert metrics["test/c_f1_50"] > 0.3
+    assert (trained_run / "model" / "argmine.json").is_file()
+
+
+def test_eval_reproduces_logged_test_metrics_exactly(trained_run: Path, tmp_path: Path) -> None:
+    proc = run_argmine("eval", f"ckpt_path={trained_run / 'checkpoints' / 'best.ckpt'}",
+                       f"paths.root_dir={tmp_path}", "trainer.enable_progress_bar=false")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    eval_dir = Path(proc.stdout.strip().splitlines()[-1])
+    logged = json.loads((trained_run / "metrics.json").read_text())
+    evaluated = json.loads((eval_dir / "metrics.json").read_text())
+    assert {k: v for k, v in evaluated.items() if k.startswith(("test/", "val/"))} == logged
+
+
+def test_eval_of_exported_model_folder_gives_the_same_metrics(trained_run: Path, tmp_path: Path) -> None:
+    proc = run_argmine("eval", f"ckpt_path={trained_run / 'model'}", f"data=sample",
+                       f"paths.root_dir={tmp_path}", "trainer.enable_progress_bar=false", "stages=[test]")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    evaluated = json.loads((Path(proc.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())
+    logged = json.loads((trained_run / "metrics.json").read_text())
+    assert evaluated == {k: v for k, v in logged.items() if k.startswith("test/")}
+
+
+def test_exported_model_loads_without_pickle_and_matches_checkpoint(trained_run: Path) -> None:
+    state, weights = read_model_folder(trained_run / "model")
+    assert state["format"] == "argmine-tagger/1"
+    assert all(isinstance(v, torch.Tensor) for v in weights.values())
+    from_folder = load_module(trained_run / "model")
+    from_ckpt = load_module(trained_run / "checkpoints" / "best.ckpt")
+    for key, value in from_ckpt.net.state_dict().items():
+        assert torch.equal(value, from_folder.net.state_dict()[key]), key
+    # the checkpoint itself loads with weights_only=True (no arbitrary objects)
+    torch.load(trained_run / "checkpoints" / "best.ckpt", weights_only=True)
+    desc, _ = read_checkpoint(trained_run / "checkpoints" / "best.ckpt")
+    assert desc["tag_vocab"] == state["tag_vocab"]
+
+
+def test_resume_after_kill_matches_uninterrupted_run(tmp_path: Path) -> None:
+    common = ["train", "experiment=quickstart", "trainer.max_epochs=3", "logger=csv", "seed=3",
+              "trainer.enable_progress_bar=false", "callbacks.early_stopping=null", "export=false"]
+    full = run_argmine(*common, f"hydra.run.dir={tmp_path / 'full'}")
+    assert full.returncode == 0, full.stderr[-2000:]
+    # one epoch is 40 texts ≈ 33 batches of 4 units: die in the middle of epoch 2
+    crashed = run_argmine(*common, f"hydra.run.dir={tmp_path / 'resumed'}", env={"ARGMINE_CRASH_AFTER_STEPS": "50"})
+    assert crashed.returncode != 0
+    assert (tmp_path / "resumed" / "checkpoints" / "last.ckpt").is_file()
+    assert not (tmp_path / "resumed" / "metrics.json").exists()
+    resumed = run_argmine(*common, f"hydra.run.dir={tmp_path / 'resumed'}", "ckpt_path=last")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    a = json.loads((tmp_path / "full" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "resumed" / "metrics.json").read_text())
+    assert a == b
+
+
+def test_missing_checkpoint_is_one_clear_line(tmp_path: Path) -> None:
+    proc = run_argmine("eval", f"ckpt_path={tmp_path / 'nope.ckpt'}", "data=sample", f"paths.root_dir={tmp_path}")
+    assert proc.returncode != 0
+    assert "checkpoint not found" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_corpus_says_where_it_looked(tmp_path: Path) -> None:
+    proc = run_argmine("train", "experiment=aae2_paragraph_bilstm_crf", f"paths.root_dir={tmp_path}",
+                       "logger=none", env={"ARGMINE_DATA_DIR": str(tmp_path / "empty")})
+    assert proc.returncode == 1
+    assert "not found: looked in" in proc.stderr and "ARGMINE_DATA_DIR" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.net.hiden_size=3", "hiden_size"),
+        ("trainer.max_epochs=many", "max_epochs"),
+        ("+model.net.hiden_size=3", "hiden_size"),
+    ],
+)
+def test_bad_config_key_or_type_fails_at_start_naming_the_key(override: str, message: str, tmp_path: Path) -> None:
+    proc = run_argmine("train", "experiment=quickstart", override, f"paths.root_dir={tmp_path}", "logger=none")
+    assert proc.returncode != 0
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_ddp_evaluation_equals_single_process(trained_run: Path, tmp_path: Path) -> None:
+    """trainer=ddp: 2 CPU processes (gloo) score every test unit exactly once."""
+    proc = run_argmine("eval", f"ckpt_path={trained_run / 'checkpoints' / 'best.ckpt'}", "trainer=ddp",
+                       f"paths.root_dir={tmp_path}", "trainer.enable_progress_bar=false", "stages=[test]")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    evaluated = json.loads((Path(proc.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())
+    logged = json.loads((trained_run / "metrics.json").read_text())
+    expected = {k: v for k, v in logged.items() if k.startswith("test/")}
+    assert evaluated.keys() == expected.keys()
+    for key, value in expected.items():
+        assert evaluated[key] == pytest.approx(value, abs=1e-6), key

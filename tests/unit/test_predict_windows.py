@@ -1,0 +1,92 @@
+"""Windows shorter than a span: the predictor stitches windows so no span is cut, dropped or
+duplicated at a border.
+
+A tiny random BERT on MiniLM's tokenizer is exported and loaded with ``max_length=8, stride=2``
+(6 sub-tokens per window). Its emissions are forced from the input: the word "alpha" scores
+``B-claim``, "beta" ``I-claim``, anything else ``O``. The stitched prediction must therefore be
+exactly the spans written in the text, whatever the window borders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from argmine.encoding.features import SubwordFeaturizer
+from argmine.encoding.tags import TagVocab
+from argmine.errors import ConfigError
+from argmine.models.module import TaggerModule
+from argmine.models.transformer_tagger import TransformerTagger
+from argmine.predict.predictor import Predictor
+from argmine.training.export import export_model
+
+TINY_BERT = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 8, "num_hidden_layers": 1,
+             "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 64}
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    vocab = TagVocab(["claim"], "BIO")
+    featurizer = SubwordFeaturizer("minilm", max_length=32, stride=4)
+    net = TransformerTagger.from_config(dict(TINY_BERT), len(vocab), head="softmax")
+    module = TaggerModule(net, None, featurizer, vocab, net_kwargs={})
+    folder = tmp_path_factory.mktemp("tiny") / "model"
+    # net kwargs for reloading: from the exported encoder config (no download)
+    module.net_kwargs = {"num_tags": len(vocab), "model_name_or_path": "minilm", "head": "softmax",
+                         "pretrained": False}
+    export_model(module, folder, extra={"corpus": "sample", "schema": "unified", "unit": "paragraph"})
+    return folder
+
+
+def forced(predictor: Predictor) -> Predictor:
+    tok = predictor.module.featurizer.tokenizer
+    alpha = tok("alpha", add_special_tokens=False)["input_ids"][0]
+    beta = tok("beta", add_special_tokens=False)["input_ids"][0]
+    vocab = predictor.module.tag_vocab
+    b, i, o = vocab.tag_to_id["B-claim"], vocab.tag_to_id["I-claim"], vocab.tag_to_id["O"]
+    seen_windows: list[int] = []
+
+    def emissions(batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        first_ids = batch["input_ids"].gather(1, batch["word_index"])
+        out = torch.full((*first_ids.shape, len(vocab)), -5.0)
+        out[..., o] = 5.0
+        for token_id, tag in ((alpha, b), (beta, i)):
+            hit = first_ids == token_id
+            out[hit] = -5.0
+            out[..., tag][hit] = 5.0
+        seen_windows.append(batch["input_ids"].shape[0])
+        return out
+
+    predictor.module.net.emissions = emissions  # type: ignore[method-assign]
+    predictor.seen_windows = seen_windows  # type: ignore[attr-defined]
+    return predictor
+
+
+def test_span_longer_than_a_window_is_kept_whole(exported: Path) -> None:
+    predictor = forced(Predictor.load(exported, max_length=8, stride=2, batch_size=4))
+    assert predictor.module.featurizer.budget == 6
+    span_words = "alpha " + " ".join(["beta"] * 14)
+    text = f"one two three {span_words} four five. six alpha beta beta seven alpha eight"
+    doc = predictor(text)
+    got = [(doc.text[s.start:s.end], s.label) for s in doc.spans]
+    assert got == [(span_words, "claim"), ("alpha beta beta", "claim"), ("alpha", "claim")]
+    assert sum(predictor.seen_windows) >= 5  # really cut into several windows
+
+
+def test_every_window_size_gives_the_same_spans(exported: Path) -> None:
+    text = "x " * 7 + "alpha " + "beta " * 9 + "y. alpha beta z " * 3 + "alpha"
+    results = []
+    for max_length, stride in [(5, 0), (6, 1), (8, 3), (11, 4), (32, 4)]:
+        predictor = forced(Predictor.load(exported, max_length=max_length, stride=stride))
+        doc = predictor(text)
+        results.append([(s.start, s.end) for s in doc.spans])
+    assert all(r == results[0] for r in results)
+    assert len(results[0]) == 5
+    assert text[results[0][0][0]:results[0][0][1]] == "alpha " + " ".join(["beta"] * 9)
+
+
+def test_bad_window_options_are_one_clear_error(exported: Path) -> None:
+    with pytest.raises(ConfigError, match="stride"):
+        Predictor.load(exported, max_length=8, stride=6)
