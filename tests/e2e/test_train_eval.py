@@ -120,3 +120,21 @@ def test_ddp_evaluation_equals_single_process(trained_run: Path, tmp_path: Path)
     assert evaluated.keys() == expected.keys()
     for key, value in expected.items():
         assert evaluated[key] == pytest.approx(value, abs=1e-6), key
+
+
+def test_offline_wandb_run_has_config_metrics_table_image_and_html(tmp_path: Path) -> None:
+    proc = run_argmine("train", "experiment=quickstart", "trainer.max_epochs=2", "logger=wandb",
+                       "trainer.enable_progress_bar=false", f"paths.root_dir={tmp_path}", "export=false",
+                       env={"WANDB_MODE": "offline", "WANDB_API_KEY": ""})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_dir = Path(proc.stdout.strip().splitlines()[-1])
+    (offline,) = (run_dir / "wandb").glob("offline-run-*")
+    media = offline / "files" / "media"
+    assert list((media / "table" / "test").glob("per_label_f1_*.table.json"))
+    assert list((media / "images" / "test").glob("confusion_matrix_*.png"))
+    (html,) = (media / "html" / "test").glob("predictions_*.html")
+    assert "<mark" in html.read_text() or "no spans" in html.read_text()
+    (records,) = offline.glob("run-*.wandb")
+    data = records.read_bytes()
+    assert b"optimized_metric" in data  # the resolved config
+    assert b"test/c_f1_exact" in data and b"val/c_f1_exact" in data  # the metrics

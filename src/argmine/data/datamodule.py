@@ -185,6 +185,11 @@ class ArgumentDataModule(pl.LightningDataModule):
         triples = [(s.start, s.end, name) for s, name in zip(spans, names, strict=True)]
         return spans_to_tags(unit.tokens, triples, self.tag_scheme)
 
+    def model_inputs(self) -> dict[str, Any]:
+        """Data-derived model arguments, passed to the model by code (never typed in config)."""
+        self.prepare_corpus()
+        return {"tag_vocab": self.tag_vocab}
+
     def train_words(self) -> list[list[str]]:
         """Word strings of every training unit (to fit vocabularies)."""
         self.prepare_corpus()

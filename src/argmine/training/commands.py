@@ -55,10 +55,19 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
         objective = cfg.get("optimized_metric")
         return metrics.get(objective) if objective else None
 
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
     saved = sys.argv
     sys.argv = [f"argmine-{task}", *argv]
+    # let config errors reach us unformatted; we print them as one line below
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     try:
         _main()
+    except (HydraException, OmegaConfBaseException) as exc:
+        message = " ".join(str(exc).split())
+        print(f"argmine {task}: config error: {message}", file=sys.stderr)
+        return 1
     finally:
         sys.argv = saved
     return 0

@@ -26,7 +26,7 @@ ARGMINE_EXTRA_KEYS = {"argmine.models.TaggerModule": {"name", "featurizer"}}
 TOP_LEVEL_KEYS = {
     "task_name", "name", "tags", "seed", "deterministic", "ckpt_path", "train", "test",
     "eval_checkpoint", "export", "optimized_metric", "cv", "data", "model", "trainer",
-    "callbacks", "logger", "paths", "extras", "stages", "hydra",
+    "callbacks", "logger", "paths", "extras", "stages", "hydra", "meta",
 }
 # arguments filled in by code (data-derived); a user must not set them in config
 DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab"}
@@ -49,9 +49,14 @@ def _walk(node: Any, path: str, problems: list[str]) -> None:
         if isinstance(target, str):
             _check_target(node, target, path, problems)
         for key in node:
-            if OmegaConf.is_missing(node, key) or OmegaConf.is_interpolation(node, key):
+            where = f"{path}.{key}" if path else str(key)
+            if OmegaConf.is_missing(node, key):
+                if not where.startswith("hydra"):
+                    problems.append(f"{where}: mandatory value missing (set it in the experiment or as an override)")
                 continue
-            _walk(node[key], f"{path}.{key}" if path else str(key), problems)
+            if OmegaConf.is_interpolation(node, key):
+                continue
+            _walk(node[key], where, problems)
     elif isinstance(node, ListConfig):
         for i, item in enumerate(node):
             _walk(item, f"{path}[{i}]", problems)

@@ -42,7 +42,7 @@ def build_model(model_cfg: DictConfig, datamodule: ArgumentDataModule) -> Any:
     datamodule.attach_featurizer(featurizer)
     kwargs = {k: v for k, v in model_cfg.items() if k not in {"name", "featurizer"}}
     node = OmegaConf.create(kwargs)
-    return instantiate(node, featurizer=featurizer, tag_vocab=datamodule.tag_vocab)
+    return instantiate(node, featurizer=featurizer, **datamodule.model_inputs())
 
 
 def build_callbacks(cfg: DictConfig | None, progress_bar: bool = True) -> list[pl.Callback]:

@@ -1,0 +1,1 @@
+"""argmine benchmarks: ``python -m benchmarks NAME`` (see ``benchmarks/__main__.py``)."""
