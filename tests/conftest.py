@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,11 +28,8 @@ def shared_corpora() -> Path:
 
 
 def run_argmine(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-                timeout: float = 600, input: str | None = None) -> "subprocess.CompletedProcess[str]":
+                timeout: float = 600, input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run the ``argmine`` CLI in a subprocess (as a user would) and return the finished process."""
-    import subprocess
-    import sys
-
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": os.environ.get("WANDB_MODE", "disabled"),
                 **(env or {})}
     return subprocess.run(

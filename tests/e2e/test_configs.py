@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, run_argmine
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from argmine.errors import ConfigError
 from argmine.training.config_check import check_config
+from conftest import REPO_ROOT, run_argmine
 
 CONFIGS = REPO_ROOT / "configs"
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml") if p.stem != "base")

@@ -12,9 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.conftest import REPO_ROOT
 
 from argmine.cli import main
-from tests.conftest import REPO_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

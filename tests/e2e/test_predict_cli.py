@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import REPO_ROOT, run_argmine
 
 import argmine
 from argmine.cli import main
 from argmine.documents import Document
 from argmine.predict.predictor import Predictor
-from tests.conftest import REPO_ROOT, run_argmine
 
 UNIFIED = {"major_claim", "claim", "premise", "counter_argument"}
 NEWS = REPO_ROOT / "tests" / "fixtures" / "news_article.txt"
@@ -165,8 +165,8 @@ def test_odd_texts(predictor: Predictor, text: str) -> None:
 
 
 def test_single_5000_word_paragraph(predictor: Predictor) -> None:
-    words = ("the council argued that the ban should pass because pollution is high and shops "
-             "will gain ").split()
+    sentence = "the council argued that the ban should pass because pollution is high and shops will gain"
+    words = sentence.split(" ")
     text = " ".join(words[i % len(words)] for i in range(5000)) + "."
     doc = predictor(text)
     assert len(doc.partitions["paragraphs"]) == 1

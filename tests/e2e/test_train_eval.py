@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import run_argmine
 
 from argmine.training.export import load_module, read_checkpoint, read_model_folder
+from conftest import run_argmine
 
 KEY_METRICS = ["test/c_f1_exact", "test/c_f1_50", "test/c_macro_f1_exact", "test/token_macro_f1",
                "val/c_f1_exact", "val/c_f1_50"]
@@ -40,7 +40,7 @@ def test_eval_reproduces_logged_test_metrics_exactly(trained_run: Path, tmp_path
 
 
 def test_eval_of_exported_model_folder_gives_the_same_metrics(trained_run: Path, tmp_path: Path) -> None:
-    proc = run_argmine("eval", f"ckpt_path={trained_run / 'model'}", f"data=sample",
+    proc = run_argmine("eval", f"ckpt_path={trained_run / 'model'}", "data=sample",
                        f"paths.root_dir={tmp_path}", "trainer.enable_progress_bar=false", "stages=[test]")
     assert proc.returncode == 0, proc.stderr[-2000:]
     evaluated = json.loads((Path(proc.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())

@@ -177,7 +177,13 @@ class Sink:
             self.styles = rich_styles(self.span_labels)
 
     def add(self, doc: Document) -> None:
-        from argmine.predict.writers import jsonl_line, plain_document, rich_document, write_brat
+        from argmine.predict.writers import (
+            jsonl_line,
+            plain_document,
+            rich_document,
+            rich_styles,
+            write_brat,
+        )
 
         self.span_labels.update(s.label for s in doc.spans)
         self.relation_labels.update(r.label for r in doc.relations)
@@ -191,8 +197,9 @@ class Sink:
                     self.streams["jsonl"].write(line)
             elif fmt == "text":
                 if self.console is not None:
-                    for lab in {s.label for s in doc.spans} - set(self.styles):
-                        self.styles.update(rich_styles([*self.styles, lab]))
+                    new = {s.label for s in doc.spans} - set(self.styles)
+                    if new:
+                        self.styles = rich_styles([*self.styles, *new])
                     self.console.print(rich_document(doc, self.styles))
                 else:
                     self.streams["text"].write(plain_document(doc))
