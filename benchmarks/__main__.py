@@ -40,7 +40,8 @@ def _run_one(name: str, argv: list[str], out_dir: Path) -> None:
         return
     module = importlib.import_module(BENCHMARKS[name])
     parser = argparse.ArgumentParser(prog=f"python -m benchmarks {name}", description=module.__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads for both sides")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch.set_num_threads for both sides (1: robust on a shared 2-core machine)")
     parser.add_argument("--out-dir", type=Path, default=out_dir, help="where <name>.json goes")
     module.add_arguments(parser)
     args = parser.parse_args(argv)

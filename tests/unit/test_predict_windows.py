@@ -90,3 +90,12 @@ def test_every_window_size_gives_the_same_spans(exported: Path) -> None:
 def test_bad_window_options_are_one_clear_error(exported: Path) -> None:
     with pytest.raises(ConfigError, match="stride"):
         Predictor.load(exported, max_length=8, stride=6)
+
+
+def test_batches_pack_short_windows_up_to_the_token_budget() -> None:
+    from argmine.predict.predictor import _pack
+
+    assert _pack([1, 1, 2, 2, 3, 50, 60], batch_size=2, batch_tokens=6) == [(0, 3), (3, 5), (5, 7)]
+    assert _pack([5] * 10, batch_size=3, batch_tokens=100) == [(0, 10)]
+    assert _pack([40] * 5, batch_size=2, batch_tokens=100) == [(0, 2), (2, 4), (4, 5)]
+    assert _pack([], batch_size=2, batch_tokens=10) == []

@@ -188,7 +188,7 @@ class ArgumentDataModule(pl.LightningDataModule):
     def model_inputs(self) -> dict[str, Any]:
         """Data-derived model arguments, passed to the model by code (never typed in config)."""
         self.prepare_corpus()
-        return {"tag_vocab": self.tag_vocab}
+        return {"tag_vocab": self.tag_vocab, "target": self.target}
 
     def train_words(self) -> list[list[str]]:
         """Word strings of every training unit (to fit vocabularies)."""

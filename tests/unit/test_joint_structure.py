@@ -1,0 +1,108 @@
+"""Joint components + relations: well-formed decoding, per-document R-F1, counter-arguments, and a
+tiny joint model that overfits sample documents to perfect component and relation F1."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import lightning.pytorch as pl
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from argmine.data import ArgumentDataModule
+from argmine.documents import Document, Relation, Span
+from argmine.encoding.features import WordCharFeaturizer
+from argmine.encoding.stance import derive_counter_arguments
+from argmine.encoding.structure import decode_structure
+from argmine.encoding.tags import tags_to_spans
+from argmine.metrics import ComponentMetrics, eger_relations
+from argmine.models import TaggerModule
+from argmine.models.bilstm_cnn_crf import BiLSTMCNNCRF
+
+LABELS = [
+    "MajorClaim", "Claim:For", "Claim:Against", "Premise:-1:Support", "Premise:2:Attack",
+    "Premise:-3:Support", "Premise:1:Support", "Premise:0:Support", "Premise:x:Support",
+]  # fmt: skip
+TAG = st.one_of(st.just("O"), st.tuples(st.sampled_from("BI"), st.sampled_from(LABELS)).map("-".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TAG, max_size=40))
+def test_decoding_never_links_to_a_missing_component(tags: list[str]) -> None:
+    tokens = [(2 * i, 2 * i + 1) for i in range(len(tags))]
+    triples = tags_to_spans(tokens, tags, "BIO")
+    spans, relations = decode_structure([Span(a, b, lab) for a, b, lab in triples])
+    ids = {s.id for s in spans}
+    assert len(ids) == len(spans)
+    for rel in relations:
+        assert rel.source in ids and rel.target in ids and rel.source != rel.target
+    # tree constraint: each component has at most one outgoing link
+    sources = [r.source for r in relations]
+    assert len(sources) == len(set(sources))
+    assert all(":" not in s.label for s in spans)
+
+
+def test_r_f1_per_document_with_a_claim_in_another_paragraph() -> None:
+    # one essay, token numbering over the whole document: MajorClaim m (tokens 0-4) in paragraph 1,
+    # Claim c (10-14, For) and Premise p (15-19) supporting it in paragraph 2.
+    gold = [Span(0, 5, "MajorClaim", id="m"), Span(10, 15, "Claim", id="c", attributes={"stance": "For"}),
+            Span(15, 20, "Premise", id="p")]  # fmt: skip
+    gold_rel = [Relation("p", "c", "supports")]
+    # predicted: M exact; C = tokens 11-14 (4/5 = .8 of c); P = tokens 17-19 (3/5 = .6 of p)
+    pred = [Span(0, 5, "MajorClaim", id="M"), Span(11, 15, "Claim", id="C", attributes={"stance": "For"}),
+            Span(17, 20, "Premise", id="P")]  # fmt: skip
+    pred_rel = [Relation("P", "C", "supports")]
+    metric = ComponentMetrics(["MajorClaim", "Claim", "Premise"], with_relations=True)
+    table = lambda spans: {s.id: (s.start, s.end, s.label) for s in spans}  # noqa: E731
+    metric.update(table(pred), table(gold), eger_relations(pred, pred_rel), eger_relations(gold, gold_rel))
+    res = metric.compute()
+    # relations on both sides: m->ROOT, c->m (For, across paragraphs), p->c (supports).
+    # exact: only M->ROOT matches -> tp1 fp2 fn2 -> 2/6; at 50% all three endpoints match -> 1
+    assert float(res["r_f1_exact"]) == 2 / 6
+    assert float(res["r_f1_50"]) == 1.0
+    assert float(res["c_f1_exact"]) == 1 / 3 and float(res["c_f1_50"]) == 1.0
+
+
+def test_derive_counter_arguments() -> None:
+    doc = Document(
+        "d", "x" * 40,
+        spans=[Span(0, 5, "MajorClaim", id="m"), Span(6, 10, "Claim", id="c1", attributes={"stance": "For"}),
+               Span(11, 15, "Claim", id="c2", attributes={"stance": "Against"}), Span(16, 20, "Premise", id="p1"),
+               Span(21, 25, "Premise", id="p2")],
+        relations=[Relation("p1", "c1", "attacks", id="R1"), Relation("p2", "c1", "supports", id="R2")],
+    )  # fmt: skip
+    marked = derive_counter_arguments(doc)
+    assert {s.id: s.attributes["counter_argument"] for s in marked.spans} == {
+        "m": "false", "c1": "false", "c2": "true", "p1": "true", "p2": "false"}  # fmt: skip
+    relabelled = derive_counter_arguments(doc, relabel=True)
+    assert [s.label for s in relabelled.spans] == [
+        "MajorClaim", "Claim", "counter_argument", "counter_argument", "Premise"]  # fmt: skip
+    assert relabelled.spans[3].attributes["original_label"] == "Premise"
+    assert doc.spans[2].label == "Claim"  # the input is unchanged
+
+
+def test_tiny_joint_model_overfits_sample_documents() -> None:
+    pl.seed_everything(0)
+    torch.use_deterministic_algorithms(False)
+    dm = ArgumentDataModule("sample", unit="document", target="structure", batch_size=3, limit_documents=3,
+                            splits={"train": "train", "val": "train", "test": "train"})  # fmt: skip
+    dm.prepare_corpus()
+    featurizer = WordCharFeaturizer().fit(dm.train_words())
+    dm.attach_featurizer(featurizer)
+    net = partial(BiLSTMCNNCRF, word_dim=32, char_dim=8, char_filters=8, hidden_size=64, dropout=0.0)
+    model = TaggerModule(net, partial(torch.optim.Adam, lr=0.02), featurizer, **dm.model_inputs())
+    assert model.target == "structure"
+    trainer = pl.Trainer(max_epochs=60, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, num_sanity_val_steps=0, check_val_every_n_epoch=1000)  # fmt: skip
+    trainer.fit(model, datamodule=dm)
+    (res,) = trainer.test(model, datamodule=dm, verbose=False)
+    for key in ("test/c_f1_exact", "test/c_f1_50", "test/r_f1_exact", "test/r_f1_50"):
+        assert res[key] == 1.0, (key, res)
+    pred = model.predictions["test"]
+    gold = dm.documents["test"]
+    assert len(pred) == 3
+    for p, g in zip(pred, gold, strict=True):
+        assert [(s.start, s.end, s.label) for s in p.spans] == [(s.start, s.end, s.label) for s in g.spans]
+        assert len(p.relations) == len(g.relations)
+        assert all("counter_argument" in s.attributes for s in p.spans)
