@@ -35,7 +35,7 @@ def _run_one(name: str, argv: list[str], out_dir: Path) -> None:
             print("predict: benchmarks/predict.py is not there yet; skipped")
             return
         module = importlib.import_module("benchmarks.predict")
-        sys.argv = [f"python -m benchmarks predict", *argv]
+        sys.argv = ["python -m benchmarks predict", *argv]
         module.main()
         return
     module = importlib.import_module(BENCHMARKS[name])

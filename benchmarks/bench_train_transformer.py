@@ -23,7 +23,6 @@ decoded with ``argmine.encoding.tags.tags_to_spans``.
 from __future__ import annotations
 
 import argparse
-import math
 import tempfile
 import time
 from typing import Any
@@ -60,45 +59,50 @@ def hf_items(datamodule: Any, stage: str) -> list[dict[str, list[int]]]:
     return items
 
 
-class CountingCollator:
-    """Wraps ``DataCollatorForTokenClassification`` and counts real tokens."""
+class TokenCounter:
+    """Forward pre-hook counting the real tokens (attention-mask sum) of each training forward
+    (counting in the collator would over-count: accelerate's loader fetches one batch ahead)."""
 
-    def __init__(self, tokenizer: Any) -> None:
-        from transformers import DataCollatorForTokenClassification
-
-        self.inner = DataCollatorForTokenClassification(tokenizer)
+    def __init__(self) -> None:
         self.tokens = 0
+        self.padded = 0
         self.steps = 0
 
-    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        batch = self.inner(features)
-        self.tokens += int(batch["attention_mask"].sum())
-        self.steps += 1
-        return batch
+    def __call__(self, module: Any, args: tuple, kwargs: dict[str, Any]) -> None:
+        if module.training:
+            self.tokens += int(kwargs["attention_mask"].sum())
+            self.padded += kwargs["attention_mask"].numel()
+            self.steps += 1
 
 
 def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], tokenizer: Any, cfg: Any,
              max_steps: int) -> dict[str, Any]:
-    from transformers import Trainer, TrainingArguments
+    """``max_steps`` optimizer steps of the HF Trainer from the weights ``init``."""
+    from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
     model.load_state_dict(init)
     batch = int(cfg.data.batch_size)
-    total = max_steps if max_steps > 0 else math.ceil(len(items) / batch)
-    warmup = round(float(cfg.model.scheduler.warmup_ratio) * total)
+    warmup = round(float(cfg.model.scheduler.warmup_ratio) * max_steps)
     args = TrainingArguments(
         output_dir=tempfile.mkdtemp(prefix="argmine-bench-hf-"), per_device_train_batch_size=batch,
         learning_rate=float(cfg.model.optimizer.lr), weight_decay=float(cfg.model.optimizer.weight_decay),
-        num_train_epochs=1, max_steps=max_steps if max_steps > 0 else -1, lr_scheduler_type="linear",
+        num_train_epochs=1, max_steps=max_steps, lr_scheduler_type="linear",
         warmup_steps=warmup, max_grad_norm=float(cfg.trainer.gradient_clip_val or 0.0), optim="adamw_torch",
         save_strategy="no", report_to="none", logging_strategy="no", use_cpu=True, seed=int(cfg.seed),
         dataloader_num_workers=0, disable_tqdm=True, remove_unused_columns=False,
     )
-    collator = CountingCollator(tokenizer)
-    trainer = Trainer(model=model, args=args, train_dataset=items, data_collator=collator)
-    start = time.perf_counter()
-    trainer.train()
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "tokens": collator.tokens, "steps": collator.steps}
+    counter = TokenCounter()
+    hook = model.register_forward_pre_hook(counter, with_kwargs=True)
+    trainer = Trainer(model=model, args=args, train_dataset=items,
+                      data_collator=DataCollatorForTokenClassification(tokenizer))
+    try:
+        start = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - start
+    finally:
+        hook.remove()
+    return {"seconds": seconds, "tokens": counter.tokens, "padded_tokens": counter.padded,
+            "steps": counter.steps}
 
 
 @torch.inference_mode()
@@ -159,6 +163,9 @@ def run(args: argparse.Namespace) -> Result:
         default_encoder_path(), num_labels=len(tag_vocab),
         id2label=dict(enumerate(tag_vocab.tags)), label2id={t: i for i, t in enumerate(tag_vocab.tags)})
     hf_init = snapshot(hf_model)
+    # the same number of optimizer steps on both sides (HF's max_steps would start a 2nd epoch)
+    steps = len(datamodule.train_dataloader())
+    steps = min(steps, args.max_steps) if args.max_steps > 0 else steps
 
     def ours() -> RunResult:
         out = lightning_epoch(cfg, datamodule, model, init, "attention_mask", args.max_steps)
@@ -166,7 +173,7 @@ def run(args: argparse.Namespace) -> Result:
         return {**out, "throughput": out["tokens"] / out["seconds"]}
 
     def baseline() -> RunResult:
-        out = hf_train(hf_model, hf_init, items, datamodule.featurizer.tokenizer, cfg, args.max_steps)
+        out = hf_train(hf_model, hf_init, items, datamodule.featurizer.tokenizer, cfg, steps)
         return {**out, "throughput": out["tokens"] / out["seconds"]}
 
     a, b = alternate(ours, baseline, args.repeat)

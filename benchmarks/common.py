@@ -167,7 +167,7 @@ class Result:
             "name": self.name,
             "ours": self.ours,
             "baseline": self.baseline,
-            "ratio": round(self.ratio, 4),
+            "ratio": float(f"{self.ratio:.6g}"),
             "goal": self.goal,
             "notes": self.notes,
             "extra": self.extra,

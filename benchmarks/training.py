@@ -45,6 +45,7 @@ class BatchTimer(pl.Callback):
         self.inside = 0.0
         self.epoch = 0.0
         self.tokens = 0
+        self.padded = 0
         self.steps = 0
 
     def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
@@ -53,6 +54,7 @@ class BatchTimer(pl.Callback):
     def on_train_batch_start(self, trainer: pl.Trainer, module: pl.LightningModule, batch: Any,
                              batch_idx: int) -> None:
         self.tokens += int(batch[self.token_key].sum())
+        self.padded += batch[self.token_key].numel()
         self._start = time.perf_counter()
 
     def on_train_batch_end(self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any,
@@ -80,7 +82,7 @@ def lightning_epoch(cfg: DictConfig, datamodule: Any, model: Any, init_state: di
     fit = time.perf_counter() - start
     return {"seconds": timer.epoch, "fit_seconds": fit, "inside_seconds": timer.inside,
             "inside_share": timer.inside / timer.epoch if timer.epoch else 0.0, "tokens": timer.tokens,
-            "steps": timer.steps}
+            "padded_tokens": timer.padded, "steps": timer.steps}
 
 
 def plain_epoch(datamodule: Any, model: Any, init_state: dict[str, torch.Tensor], token_key: str,

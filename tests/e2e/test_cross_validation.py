@@ -7,7 +7,6 @@ import statistics
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import run_argmine
 
 QUIET = ["trainer.max_epochs=1", "logger=none", "callbacks=none", "export=false", "trainer.enable_progress_bar=false"]

@@ -8,7 +8,6 @@ import statistics
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import run_argmine
 
 
@@ -32,7 +31,7 @@ def test_seed_multirun_summary_matches_the_runs(tmp_path: Path) -> None:
     proc = run_argmine(
         "train", "-m", "experiment=quickstart", "seed=1,2,3", "trainer.max_epochs=2", "logger=wandb",
         "callbacks=none", "trainer.enable_progress_bar=false", "export=false", f"paths.root_dir={tmp_path}",
-        env={"WANDB_MODE": "offline", "WANDB_SILENT": "true"}, timeout=240,
+        env={"WANDB_MODE": "offline", "WANDB_SILENT": "true"}, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (sweep,) = (tmp_path / "train" / "multiruns").iterdir()
@@ -41,7 +40,7 @@ def test_seed_multirun_summary_matches_the_runs(tmp_path: Path) -> None:
     assert [r["job"] for r in summary["runs"]] == ["0", "1", "2"]
     assert [r["overrides"] for r in summary["runs"]] == [
         ["experiment=quickstart", f"seed={s}", "trainer.max_epochs=2", "logger=wandb", "callbacks=none",
-         "trainer.enable_progress_bar=false", "export=false", f"paths.root_dir={tmp_path}"] for s in (1, 2, 3)]
+         "trainer.enable_progress_bar=False", "export=False", f"paths.root_dir={tmp_path}"] for s in (1, 2, 3)]
     (conf,) = summary["configurations"]  # seeds are repeats of one configuration
     test_keys = sorted(k for k in runs["0"] if k.startswith("test/") and k.count("/") == 1)
     assert "test/c_f1_exact" in test_keys

@@ -173,6 +173,7 @@ def test_single_5000_word_paragraph(predictor: Predictor) -> None:
     assert all(s.end <= len(text) for s in doc.spans) and doc.spans
 
 
+@pytest.mark.slow  # ~15 s on an idle 2-core CPU (the BiLSTM reads 200k words)
 def test_one_megabyte_text(predictor: Predictor) -> None:
     line = "Taxes should rise because schools need money. "
     text = "\n".join(line * 40 for _ in range(1_000_000 // (len(line) * 40) + 1))

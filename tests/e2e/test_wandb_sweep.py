@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from tests.conftest import REPO_ROOT, run_argmine
 
 from argmine.sweeps.wandb_sweep import args_no_hyphens, sample_parameters
-from tests.conftest import REPO_ROOT, run_argmine
 
 PARAMS = {
     "model.optimizer.lr": {"distribution": "log_uniform_values", "min": 0.0005, "max": 0.005},
@@ -19,7 +19,7 @@ PARAMS = {
 
 def _write(tmp_path: Path, **definition: object) -> Path:
     path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump(definition), encoding="utf-8")
+    path.write_text(yaml.safe_dump(definition, sort_keys=False), encoding="utf-8")
     return path
 
 

@@ -66,3 +66,24 @@ def test_microtexts_10x5_and_kfold(shared_corpora: Path) -> None:
     assert sorted(len(f["test_ids"]) for f in kfold) == [22, 22, 22, 23, 23]
     with pytest.raises(ConfigError, match="cv.folds=5 but corpus 'microtexts' stores 50 folds"):
         cv_splits(OmegaConf.create({"cv": {"scheme": "corpus", "folds": 5}, "data": data}))
+
+
+def test_fold_config_for_one_fold_of_the_sample_corpus() -> None:
+    from argmine.corpora import load_corpus
+    from argmine.sweeps.cv import fold_config
+
+    cfg = OmegaConf.create({
+        "cv": {"scheme": "kfold", "folds": 3, "seed": 0, "fold": 1},
+        "data": {"corpus": "sample", "root": None, "reader": {}},
+        "eval_checkpoint": "best", "callbacks": {"early_stopping": {"patience": 3}},
+    })
+    out = fold_config(cfg)
+    train_docs = [d for d in load_corpus("sample").documents if (d.split or "train") == "train"]
+    assert OmegaConf.to_container(out.data.fold) == fold_splits(train_docs, 3, seed=0)[1]
+    # the sample corpus has a test split: model selection on the held-out fold stays on
+    assert out.eval_checkpoint == "best" and "early_stopping" in out.callbacks
+    assert fold_config(out) is out  # data.fold already set: unchanged
+    with pytest.raises(ConfigError, match="cv.fold=3 is out of range: there are 3 folds"):
+        fold_config(OmegaConf.merge(cfg, {"cv": {"fold": 3}}))
+    no_test = fold_config(cfg, {"train_ids": ["a"], "test_ids": ["b"]}, has_test=False)
+    assert no_test.eval_checkpoint == "last" and "early_stopping" not in no_test.callbacks

@@ -1,0 +1,215 @@
+"""Data for the gold-component setting (Stab & Gurevych 2017): paragraphs with their GOLD
+components; targets are each component's type and stance and, for every ordered pair of
+components in a paragraph, linked / not linked.
+
+Implements the protocol ``argmine.training.train`` uses for data modules (``prepare_corpus``,
+``train_words``, ``attach_featurizer``, ``model_inputs``, ``setup``, ``*_dataloader``,
+``records``, ``documents``).
+
+Targets per component: ``type`` = its label; ``stance`` = ``support``/``attack``: a claim's
+``stance`` attribute (``For`` -> support, ``Against`` -> attack) or the type of its outgoing
+relation (attack-like labels, see :func:`argmine.encoding.stance.is_attack` -> attack), ``None``
+(not scored) when it has neither. Links: relations whose endpoints are both in the unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightning.pytorch as pl
+from torch.utils.data import DataLoader
+
+from argmine.corpora import load_corpus
+from argmine.data.datamodule import ArgumentDataModule
+from argmine.documents import Document
+from argmine.encoding.stance import is_attack
+from argmine.encoding.units import Unit, make_units
+from argmine.errors import ConfigError
+from argmine.schema import LabelSchema, load_schema
+
+STAGES = ("train", "val", "test")
+SUPPORT, ATTACK = "support", "attack"
+
+
+@dataclass
+class PairRecord:
+    """One unit, its gold components as token ranges ``(first, last + 1)`` and their targets."""
+
+    doc_index: int
+    unit: Unit
+    ranges: list[tuple[int, int]]
+    types: list[str]
+    stances: list[str | None]
+    links: set[tuple[int, int]]
+    encoded: dict[str, Any] = field(default_factory=dict)
+
+
+def component_stance(doc: Document, span_id: str, attributes: Mapping[str, Any]) -> str | None:
+    """support / attack / None for one gold component (see module doc)."""
+    stance = str(attributes.get("stance", "")).lower()
+    if stance in {"for", "against"}:
+        return SUPPORT if stance == "for" else ATTACK
+    for rel in doc.relations:
+        if rel.source == span_id and "derived" not in rel.attributes:
+            return ATTACK if is_attack(rel) else SUPPORT
+    return None
+
+
+def make_pair_record(doc_index: int, doc: Document, unit: Unit) -> PairRecord:
+    starts = {s: i for i, (s, _) in enumerate(unit.tokens)}
+    ends = {e: i + 1 for i, (_, e) in enumerate(unit.tokens)}
+    position = {s.id: k for k, s in enumerate(unit.spans)}
+    ranges = []
+    for span in unit.spans:
+        if span.start not in starts or span.end not in ends:
+            raise ConfigError(f"document {doc.id}: span {span.id} is not token-aligned")
+        ranges.append((starts[span.start], ends[span.end]))
+    links = {
+        (position[r.source], position[r.target])
+        for r in doc.relations
+        if r.source in position and r.target in position and r.source != r.target
+        and "derived" not in r.attributes
+    }
+    return PairRecord(
+        doc_index,
+        unit,
+        ranges,
+        [s.label for s in unit.spans],
+        [component_stance(doc, s.id, s.attributes) for s in unit.spans],
+        links,
+    )
+
+
+class PairDataModule(pl.LightningDataModule):
+    """Units (paragraphs) with gold components for :class:`argmine.models.pairs.ComponentPairModule`.
+
+    Args mirror :class:`argmine.data.ArgumentDataModule` (corpus, root, reader, schema, unit,
+    splits, batch sizes, seed, limit_documents, dev/test fractions). Units without components
+    are skipped (they have nothing to classify).
+    """
+
+    def __init__(
+        self,
+        corpus: str,
+        root: str | None = None,
+        reader: Mapping[str, Any] | None = None,
+        schema: str | LabelSchema = "native",
+        unit: str = "paragraph",
+        splits: Mapping[str, str] | None = None,
+        batch_size: int = 16,
+        eval_batch_size: int | None = None,
+        num_workers: int = 0,
+        seed: int = 0,
+        limit_documents: int | None = None,
+        dev_fraction: float | None = None,
+        test_fraction: float | None = None,
+        dev_seed: int = 13,
+    ) -> None:
+        super().__init__()
+        if unit not in {"paragraph", "document"}:
+            raise ConfigError(f"data.unit must be 'paragraph' or 'document', got {unit!r}")
+        self.corpus_name, self.root, self.unit = corpus, root, unit
+        self.reader_options = dict(reader or {})
+        self.schema = schema if isinstance(schema, LabelSchema) else load_schema(schema)
+        self.splits = dict(splits or {"train": "train", "val": "dev", "test": "test"})
+        unknown = set(self.splits) - set(STAGES)
+        if unknown:
+            raise ConfigError(f"data.splits has unknown stage(s) {sorted(unknown)}; stages: {STAGES}")
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size or batch_size
+        self.num_workers, self.seed = num_workers, seed
+        self.limit_documents = limit_documents
+        # reuse ArgumentDataModule's split handling (official splits, seeded hold-outs)
+        self._splitter = ArgumentDataModule(
+            corpus, root, reader, self.schema, unit, dev_fraction=dev_fraction,
+            test_fraction=test_fraction, dev_seed=dev_seed,
+        )  # fmt: skip
+        self.documents: dict[str, list[Document]] = {}
+        self.records: dict[str, list[PairRecord]] = {}
+        self.type_labels: list[str] = []
+        self.featurizer: Any = None
+        self._prepared = False
+
+    def prepare_corpus(self) -> None:
+        if self._prepared:
+            return
+        corpus = load_corpus(self.corpus_name, self.root, **self.reader_options)
+        by_split = self._splitter._split_documents(corpus)
+        for stage, split in self.splits.items():
+            if split not in by_split:
+                raise ConfigError(
+                    f"data.splits.{stage}={split!r}: corpus {self.corpus_name!r} has splits {sorted(by_split)}"
+                )
+            docs = [self.schema.apply(d, corpus=self.corpus_name) for d in by_split[split]]
+            if self.limit_documents:
+                docs = docs[: self.limit_documents]
+            self.documents[stage] = docs
+            self.records[stage] = [
+                make_pair_record(i, doc, u)
+                for i, doc in enumerate(docs)
+                for u in make_units(doc, self.unit)
+                if u.spans
+            ]
+        declared = list(self.schema.span_labels or [])
+        seen = sorted({t for recs in self.records.values() for r in recs for t in r.types})
+        self.type_labels = [lab for lab in declared if lab in seen] + [
+            lab for lab in seen if lab not in declared
+        ]
+        self._prepared = True
+
+    def model_inputs(self) -> dict[str, Any]:
+        self.prepare_corpus()
+        return {"type_labels": list(self.type_labels)}
+
+    def train_words(self) -> list[list[str]]:
+        self.prepare_corpus()
+        docs = self.documents.get("train", [])
+        return [rec.unit.token_texts(docs[rec.doc_index].text) for rec in self.records.get("train", [])]
+
+    def attach_featurizer(self, featurizer: Any) -> None:
+        self.prepare_corpus()
+        self.featurizer = featurizer
+        for stage, recs in self.records.items():
+            for rec in recs:
+                rec.encoded = dict(featurizer.encode(rec.unit.token_texts(self.documents[stage][rec.doc_index].text)))
+
+    def setup(self, stage: str | None = None) -> None:
+        self.prepare_corpus()
+        if self.featurizer is None:
+            raise ConfigError("PairDataModule.attach_featurizer(featurizer) must be called before setup")
+
+    def collate(self, stage: str, indices: Sequence[int]) -> dict[str, Any]:
+        recs = [self.records[stage][i] for i in indices]
+        out = self.featurizer.collate([r.encoded for r in recs])
+        out["unit_index"] = list(indices)
+        out["ranges"] = [r.ranges for r in recs]
+        out["types"] = [[self.type_labels.index(t) for t in r.types] for r in recs]
+        out["stances"] = [[-1 if s is None else int(s == ATTACK) for s in r.stances] for r in recs]
+        out["links"] = [r.links for r in recs]
+        return out
+
+    def _loader(self, stage: str, shuffle: bool) -> DataLoader:
+        if stage not in self.records:
+            raise ConfigError(f"no data for stage {stage!r}: data.splits is {self.splits}")
+        import torch
+
+        generator = torch.Generator().manual_seed(self.seed)
+        return DataLoader(
+            list(range(len(self.records[stage]))),
+            batch_size=self.batch_size if shuffle else self.eval_batch_size,
+            shuffle=shuffle,
+            generator=generator if shuffle else None,
+            collate_fn=lambda batch: self.collate(stage, batch),
+            num_workers=self.num_workers,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)

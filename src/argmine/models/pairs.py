@@ -1,0 +1,226 @@
+"""Gold-component model (Stab & Gurevych 2017 setting): component type, stance and links.
+
+``ComponentPairModule``: word + character-CNN embeddings -> BiLSTM over the unit (paragraph) ->
+one vector per gold component (mean of its word states, its first and its last state) ->
+
+* a type classifier (MajorClaim / Claim / Premise),
+* a stance classifier (support / attack; components without a gold stance are not scored),
+* a pair scorer over every ordered pair ``(i, j)``, ``i != j``, of the unit's components:
+  an MLP over ``[r_i; r_j; r_i * r_j; distance embedding(j - i)]`` -> P(i links to j).
+
+Decoding keeps the essays' tree shape: each component links to at most one target, its
+best-scoring one, if that probability is above 0.5. Metrics (:class:`argmine.metrics.MacroF1`):
+``{stage}/type_macro_f1``, ``{stage}/link_macro_f1`` (linked / not-linked over all ordered pairs
+within a unit, :func:`argmine.metrics.gold.pair_link_labels`), ``{stage}/stance_macro_f1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from argmine.errors import CheckpointError
+from argmine.metrics.gold import MacroF1, pair_link_labels
+from argmine.models.bilstm_cnn_crf import CharCNN, MaskedBiLSTM
+from argmine.models.dropout import FastDropout
+
+LINK_LABELS = ["linked", "not-linked"]
+STANCE_LABELS = ["support", "attack"]
+
+
+class PairEncoder(nn.Module):
+    """Word/char BiLSTM encoder and the three heads (no Lightning)."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_chars: int,
+        num_types: int,
+        word_dim: int = 100,
+        char_dim: int = 30,
+        char_filters: int = 50,
+        char_kernel: int = 3,
+        hidden_size: int = 100,
+        num_layers: int = 1,
+        dropout: float = 0.5,
+        mlp_size: int = 100,
+        max_distance: int = 10,
+    ) -> None:
+        super().__init__()
+        self.word_embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
+        self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
+        self.dropout = FastDropout(dropout)
+        self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
+        span_dim = 3 * 2 * hidden_size
+        self.max_distance = max_distance
+        self.distance = nn.Embedding(2 * max_distance + 1, 25)
+
+        def mlp(inp: int, out: int) -> nn.Sequential:
+            return nn.Sequential(nn.Linear(inp, mlp_size), nn.ReLU(), nn.Dropout(dropout), nn.Linear(mlp_size, out))
+
+        self.type_head = mlp(span_dim, num_types)
+        self.stance_head = mlp(span_dim, len(STANCE_LABELS))
+        self.pair_head = mlp(3 * span_dim + 25, 1)
+
+    def spans(self, batch: dict[str, Any]) -> list[torch.Tensor]:
+        """One ``[n_components, 6H]`` tensor per unit."""
+        word_ids, char_ids, mask = batch["word_ids"], batch["char_ids"], batch["mask"].bool()
+        words = self.word_embed(word_ids)
+        chars = words.new_zeros(*word_ids.shape, self.char_cnn.out_dim)
+        chars[mask] = self.char_cnn(char_ids[mask])
+        states = self.lstm(self.dropout(torch.cat([words, chars], dim=-1)), mask)
+        states = self.dropout(states)
+        out = []
+        for b, ranges in enumerate(batch["ranges"]):
+            reps = [
+                torch.cat([states[b, a:e].mean(0), states[b, a], states[b, e - 1]]) for a, e in ranges
+            ]
+            out.append(torch.stack(reps) if reps else states.new_zeros(0, self.type_head[0].in_features))
+        return out
+
+    def pair_logits(self, reps: torch.Tensor) -> torch.Tensor:
+        """``[n, n]`` link logits (diagonal unused)."""
+        n = reps.size(0)
+        idx = torch.arange(n, device=reps.device)
+        dist = (idx.unsqueeze(0) - idx.unsqueeze(1)).clamp(-self.max_distance, self.max_distance)
+        left = reps.unsqueeze(1).expand(n, n, -1)
+        right = reps.unsqueeze(0).expand(n, n, -1)
+        feats = torch.cat([left, right, left * right, self.distance(dist + self.max_distance)], dim=-1)
+        return self.pair_head(feats).squeeze(-1)
+
+
+def decode_links(probs: torch.Tensor, threshold: float = 0.5) -> set[tuple[int, int]]:
+    """Tree-shaped links from a ``[n, n]`` probability matrix: each source keeps only its best
+    target (never itself), if above ``threshold``. Endpoints are always existing components."""
+    n = probs.size(0)
+    links = set()
+    for i in range(n):
+        if n < 2:
+            break
+        row = probs[i].clone()
+        row[i] = -1.0
+        j = int(row.argmax())
+        if float(row[j]) > threshold:
+            links.add((i, j))
+    return links
+
+
+class ComponentPairModule(pl.LightningModule):
+    """Type, stance and link prediction on gold components; see the module doc.
+
+    Args:
+        net: partial of :class:`PairEncoder`, completed with vocabulary sizes and type count.
+        optimizer: partial optimizer.
+        featurizer: the fitted ``WordCharFeaturizer``.
+        type_labels: component labels (from the data module).
+        link_weight / stance_weight: loss weights of the link and stance terms.
+        name: the config's model name (a label only).
+    """
+
+    def __init__(
+        self,
+        net: Callable[..., PairEncoder],
+        optimizer: Callable[..., torch.optim.Optimizer] | None,
+        featurizer: Any,
+        type_labels: list[str],
+        link_weight: float = 1.0,
+        stance_weight: float = 1.0,
+        name: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.featurizer = featurizer
+        self.type_labels = list(type_labels)
+        self.optimizer_factory = optimizer
+        self.link_weight, self.stance_weight = link_weight, stance_weight
+        kw = featurizer.model_kwargs()
+        self.net = net(vocab_size=kw["vocab_size"], num_chars=kw["num_chars"], num_types=len(self.type_labels))
+        self.metrics = nn.ModuleDict(
+            {
+                f"{stage}_{name}": MacroF1(labels)
+                for stage in ("val", "test")
+                for name, labels in (("type", self.type_labels), ("link", LINK_LABELS), ("stance", STANCE_LABELS))
+            }
+        )
+
+    def _losses(self, batch: dict[str, Any]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        reps = self.net.spans(batch)
+        all_reps = torch.cat(reps)
+        types = torch.tensor([t for ts in batch["types"] for t in ts], device=all_reps.device)
+        loss = F.cross_entropy(self.net.type_head(all_reps), types)
+        stances = torch.tensor([s for ss in batch["stances"] for s in ss], device=all_reps.device)
+        if (stances >= 0).any():
+            loss = loss + self.stance_weight * F.cross_entropy(
+                self.net.stance_head(all_reps), stances, ignore_index=-1
+            )
+        pair_losses = []
+        for r, links in zip(reps, batch["links"], strict=True):
+            n = r.size(0)
+            if n < 2:
+                continue
+            logits = self.net.pair_logits(r)
+            gold = torch.zeros(n, n, device=r.device)
+            for i, j in links:
+                gold[i, j] = 1.0
+            off = ~torch.eye(n, dtype=torch.bool, device=r.device)
+            pair_losses.append(F.binary_cross_entropy_with_logits(logits[off], gold[off], reduction="sum"))
+        if pair_losses:
+            n_pairs = sum(len(x) * (len(x) - 1) for x in batch["ranges"])
+            loss = loss + self.link_weight * torch.stack(pair_losses).sum() / max(n_pairs, 1) * 10
+        return loss, reps
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        loss, _ = self._losses(batch)
+        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(batch["ranges"]))
+        return loss
+
+    def _eval_step(self, batch: dict[str, Any], stage: str) -> None:
+        loss, reps = self._losses(batch)
+        self.log(f"{stage}/loss", loss, on_epoch=True, batch_size=len(batch["ranges"]), sync_dist=True)
+        for r, types, stances, links in zip(reps, batch["types"], batch["stances"], batch["links"], strict=True):
+            pred_types = self.net.type_head(r).argmax(-1).tolist()
+            self.metrics[f"{stage}_type"].update(
+                [self.type_labels[t] for t in pred_types], [self.type_labels[t] for t in types]
+            )
+            pred_stance = self.net.stance_head(r).argmax(-1).tolist()
+            scored = [k for k, s in enumerate(stances) if s >= 0]
+            if scored:
+                self.metrics[f"{stage}_stance"].update(
+                    [STANCE_LABELS[pred_stance[k]] for k in scored], [STANCE_LABELS[stances[k]] for k in scored]
+                )
+            if r.size(0) >= 2:
+                pred_links = decode_links(torch.sigmoid(self.net.pair_logits(r)))
+                ids = [str(k) for k in range(r.size(0))]
+                as_ids = lambda ls: [(str(i), str(j)) for i, j in ls]  # noqa: E731
+                self.metrics[f"{stage}_link"].update(
+                    pair_link_labels(ids, as_ids(pred_links)), pair_link_labels(ids, as_ids(links))
+                )
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self._eval_step(batch, "val")
+
+    def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self._eval_step(batch, "test")
+
+    def _finish(self, stage: str) -> None:
+        for name in ("type", "link", "stance"):
+            metric = self.metrics[f"{stage}_{name}"]
+            res = metric.compute()
+            self.log(f"{stage}/{name}_macro_f1", res["macro_f1"])
+            self.log(f"{stage}/{name}_accuracy", res["accuracy"])
+            metric.reset()
+
+    def on_validation_epoch_end(self) -> None:
+        self._finish("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._finish("test")
+
+    def configure_optimizers(self) -> Any:
+        if self.optimizer_factory is None:
+            raise CheckpointError("this model was loaded for inference only and has no optimizer")
+        return self.optimizer_factory(self.parameters())

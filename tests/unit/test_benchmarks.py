@@ -1,0 +1,101 @@
+"""Smoke tests of the benchmark plumbing (``python -m benchmarks``) on tiny inputs; no timings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # ``benchmarks`` is a top-level folder, not an installed package
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.__main__ import main  # noqa: E402
+from benchmarks.bench_metrics import eger_f1  # noqa: E402
+from benchmarks.common import Result, RssSampler, write_result  # noqa: E402
+from benchmarks.report import render  # noqa: E402
+
+TOP_KEYS = {"name", "ours", "baseline", "ratio", "command", "commit", "machine"}
+
+
+def _check(path: Path, name: str) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert set(data) >= TOP_KEYS
+    assert data["name"] == name
+    for side in ("ours", "baseline"):
+        assert data[side]["throughput"] > 0
+        assert data[side]["seconds"] > 0
+        assert "peak_rss_mib" in data[side]
+        assert len(data[side]["seconds_per_run"]) == data[side]["runs"]
+    assert data["ratio"] == pytest.approx(data["ours"]["throughput"] / data["baseline"]["throughput"], rel=1e-3)
+    assert "nproc=" in data["machine"]
+    return data
+
+
+def test_eger_reference_matches_hand_worked_example() -> None:
+    gold = [[(0, 4, "Claim"), (5, 9, "Premise")]]
+    # exact hit, and a 3/5 overlap with the premise (0.6 > 0.5), plus one spurious claim
+    pred = [[(0, 4, "Claim"), (6, 11, "Premise"), (12, 14, "Claim")]]
+    assert eger_f1(pred, gold, None) == pytest.approx(2 * 1 / (2 * 1 + 2 + 1))
+    assert eger_f1(pred, gold, 0.5) == pytest.approx(2 * 2 / (2 * 2 + 1 + 0))
+
+
+def test_rss_sampler_sees_a_large_allocation() -> None:
+    with RssSampler() as mem:
+        block = bytearray(64 * 2**20)
+        block[::4096] = b"x" * len(block[::4096])
+    assert mem.peak_mib is None or mem.peak_mib >= 32
+
+
+def test_result_json_and_report(tmp_path: Path) -> None:
+    ours = {"label": "a", "throughput_unit": "x/s", "runs": 1, "throughput": 4.0, "seconds": 0.5,
+            "peak_rss_mib": 1.0, "seconds_per_run": [0.5]}
+    base = {**ours, "label": "b", "throughput": 2.0, "seconds": 1.0, "seconds_per_run": [1.0]}
+    path = write_result(Result("demo", ours, base, goal="g"), tmp_path)
+    data = _check(path, "demo")
+    assert data["ratio"] == 2.0
+    text = render([data])
+    assert "| demo | **2.00x** |" in text and data["commit"] in text
+
+
+def test_unknown_name_exits_with_usage() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["nope"])
+    assert exc.value.code == 2
+
+
+@pytest.mark.corpora
+def test_load_and_metrics_benchmarks(shared_corpora: Path, tmp_path: Path) -> None:
+    root = str(shared_corpora / "aae2")
+    main(["load", "--root", root, "--limit-docs", "2", "--repeat", "1", "--out-dir", str(tmp_path)])
+    data = _check(tmp_path / "load.json", "load")
+    assert data["ours"]["docs"] == data["baseline"]["docs"] == 4  # 2 train + 2 test essays
+    main(["metrics", "--root", root, "--limit-docs", "2", "--repeat", "2", "--out-dir", str(tmp_path)])
+    data = _check(tmp_path / "metrics.json", "metrics")
+    assert data["extra"]["agree"] is True
+    assert data["ours"]["f1_exact"] == data["baseline"]["f1_exact"]
+
+
+@pytest.mark.corpora
+def test_train_bilstm_benchmark(shared_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARGMINE_DATA_DIR", str(shared_corpora))
+    main(["train_bilstm", "--limit-docs", "2", "--max-steps", "2", "--repeat", "1", "--out-dir", str(tmp_path)])
+    data = _check(tmp_path / "train_bilstm.json", "train_bilstm")
+    assert data["ours"]["steps"] == data["baseline"]["steps"] == 1  # 2 essays' paragraphs fit one batch
+    assert data["ours"]["tokens"] == data["baseline"]["tokens"]
+    assert 0 < data["ours"]["inside_share"] <= 1
+
+
+@pytest.mark.corpora
+def test_train_transformer_benchmark(shared_corpora: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("accelerate", reason="the HF Trainer baseline needs accelerate")
+    monkeypatch.setenv("ARGMINE_DATA_DIR", str(shared_corpora))
+    main(["train_transformer", "--limit-docs", "1", "--max-steps", "1", "--repeat", "1",
+          "--out-dir", str(tmp_path), "data.batch_size=4"])
+    data = _check(tmp_path / "train_transformer.json", "train_transformer")
+    assert data["ours"]["steps"] == data["baseline"]["steps"] == 1
+    for side in ("ours", "baseline"):
+        assert 0.0 <= data[side]["c_f1_exact"] <= 1.0
