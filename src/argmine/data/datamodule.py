@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
@@ -129,18 +128,12 @@ class ArgumentDataModule(pl.LightningDataModule):
         """Read the corpus, apply the schema, build units and gold tags, and the tag vocabulary."""
         if self._prepared:
             return
-        corpus: Corpus = load_corpus(self.corpus_name, self.root, **self.reader_options)
-        by_split = self._split_documents(corpus)
-        for stage, split in self.splits.items():
-            if split not in by_split:
-                raise ConfigError(
-                    f"data.splits.{stage}={split!r}: corpus {self.corpus_name!r} has splits {sorted(by_split)}; "
-                    "set data.dev_fraction/test_fraction to hold out part of train"
-                )
-            docs = [self.schema.apply(d, corpus=self.corpus_name) for d in by_split[split]]
-            if self.limit_documents:
-                docs = docs[: self.limit_documents]
-            self.documents[stage] = docs
+        self.documents = stage_documents(
+            self.corpus_name, self.root, self.reader_options, self.schema, self.splits,
+            fold=self.fold, dev_fraction=self.dev_fraction, test_fraction=self.test_fraction,
+            dev_seed=self.dev_seed, limit_documents=self.limit_documents,
+        )  # fmt: skip
+        for stage, docs in self.documents.items():
             self.records[stage] = [
                 UnitRecord(i, u, self._unit_labels(doc, u))
                 for i, doc in enumerate(docs)
@@ -149,25 +142,6 @@ class ArgumentDataModule(pl.LightningDataModule):
         labels = sorted({t[2:] for recs in self.records.values() for r in recs for t in r.tags if t != "O"})
         self.tag_vocab = TagVocab(self._label_order(labels), scheme=self.tag_scheme)
         self._prepared = True
-
-    def _split_documents(self, corpus: Corpus) -> dict[str, list[Document]]:
-        """Documents per split name: official splits, plus seeded held-out parts when asked."""
-        by_split: dict[str, list[Document]] = {}
-        for doc in corpus.documents:
-            by_split.setdefault(doc.split or "train", []).append(doc)
-        if self.fold is not None:
-            pool = {d.id: d for docs in by_split.values() for d in docs}
-            train_ids, test_ids = self.fold["train_ids"], self.fold["test_ids"]
-            by_split = {
-                "train": [pool[i] for i in train_ids],
-                "dev": [pool[i] for i in test_ids],
-                "test": by_split.get("test", [pool[i] for i in test_ids]),
-            }
-            return by_split
-        for name, fraction in (("test", self.test_fraction), ("dev", self.dev_fraction)):
-            if fraction and name not in by_split:
-                by_split["train"], by_split[name] = hold_out(by_split.get("train", []), fraction, self.dev_seed)
-        return by_split
 
     def _label_order(self, labels: list[str]) -> list[str]:
         declared = list(self.schema.span_labels or [])
@@ -263,13 +237,60 @@ class ArgumentDataModule(pl.LightningDataModule):
     def test_dataloader(self) -> DataLoader:
         return self._loader("test", shuffle=False)
 
-    def stage_for(self, trainer_stage: str) -> str:
-        """Map Lightning's stage names (validate/sanity_check) to ours."""
-        return {"validate": "val", "sanity_check": "val", "fit": "val"}.get(trainer_stage, trainer_stage)
 
-    @property
-    def corpus_root(self) -> Path | None:
-        return Path(self.root) if self.root else None
+def stage_documents(
+    corpus_name: str,
+    root: str | None,
+    reader_options: Mapping[str, Any],
+    schema: LabelSchema,
+    splits: Mapping[str, str],
+    *,
+    fold: Mapping[str, Any] | None = None,
+    dev_fraction: float | None = None,
+    test_fraction: float | None = None,
+    dev_seed: int = 13,
+    limit_documents: int | None = None,
+) -> dict[str, list[Document]]:
+    """Read a corpus and return the schema-mapped documents of each stage (``splits`` maps a
+    stage to a corpus split). Shared by every data module."""
+    corpus = load_corpus(corpus_name, root, **reader_options)
+    by_split = split_documents(corpus, fold, dev_fraction, test_fraction, dev_seed)
+    out: dict[str, list[Document]] = {}
+    for stage, split in splits.items():
+        if split not in by_split:
+            raise ConfigError(
+                f"data.splits.{stage}={split!r}: corpus {corpus_name!r} has splits {sorted(by_split)}; "
+                "set data.dev_fraction/test_fraction to hold out part of train"
+            )
+        docs = [schema.apply(d, corpus=corpus_name) for d in by_split[split]]
+        out[stage] = docs[:limit_documents] if limit_documents else docs
+    return out
+
+
+def split_documents(
+corpus: Corpus,
+fold: Mapping[str, Any] | None = None,
+dev_fraction: float | None = None,
+test_fraction: float | None = None,
+dev_seed: int = 13,
+) -> dict[str, list[Document]]:
+    """Documents per split name: official splits, plus seeded held-out parts when asked."""
+    by_split: dict[str, list[Document]] = {}
+    for doc in corpus.documents:
+        by_split.setdefault(doc.split or "train", []).append(doc)
+    if fold is not None:
+        pool = {d.id: d for docs in by_split.values() for d in docs}
+        train_ids, test_ids = fold["train_ids"], fold["test_ids"]
+        by_split = {
+            "train": [pool[i] for i in train_ids],
+            "dev": [pool[i] for i in test_ids],
+            "test": by_split.get("test", [pool[i] for i in test_ids]),
+        }
+        return by_split
+    for name, fraction in (("test", test_fraction), ("dev", dev_fraction)):
+        if fraction and name not in by_split:
+            by_split["train"], by_split[name] = hold_out(by_split.get("train", []), fraction, dev_seed)
+    return by_split
 
 
 def group_of(doc: Document) -> str:

@@ -21,8 +21,7 @@ from typing import Any
 import lightning.pytorch as pl
 from torch.utils.data import DataLoader
 
-from argmine.corpora import load_corpus
-from argmine.data.datamodule import ArgumentDataModule
+from argmine.data.datamodule import stage_documents
 from argmine.documents import Document
 from argmine.encoding.stance import is_attack
 from argmine.encoding.units import Unit, make_units
@@ -121,11 +120,7 @@ class PairDataModule(pl.LightningDataModule):
         self.eval_batch_size = eval_batch_size or batch_size
         self.num_workers, self.seed = num_workers, seed
         self.limit_documents = limit_documents
-        # reuse ArgumentDataModule's split handling (official splits, seeded hold-outs)
-        self._splitter = ArgumentDataModule(
-            corpus, root, reader, self.schema, unit, dev_fraction=dev_fraction,
-            test_fraction=test_fraction, dev_seed=dev_seed,
-        )  # fmt: skip
+        self.dev_fraction, self.test_fraction, self.dev_seed = dev_fraction, test_fraction, dev_seed
         self.documents: dict[str, list[Document]] = {}
         self.records: dict[str, list[PairRecord]] = {}
         self.type_labels: list[str] = []
@@ -135,17 +130,12 @@ class PairDataModule(pl.LightningDataModule):
     def prepare_corpus(self) -> None:
         if self._prepared:
             return
-        corpus = load_corpus(self.corpus_name, self.root, **self.reader_options)
-        by_split = self._splitter._split_documents(corpus)
-        for stage, split in self.splits.items():
-            if split not in by_split:
-                raise ConfigError(
-                    f"data.splits.{stage}={split!r}: corpus {self.corpus_name!r} has splits {sorted(by_split)}"
-                )
-            docs = [self.schema.apply(d, corpus=self.corpus_name) for d in by_split[split]]
-            if self.limit_documents:
-                docs = docs[: self.limit_documents]
-            self.documents[stage] = docs
+        self.documents = stage_documents(
+            self.corpus_name, self.root, self.reader_options, self.schema, self.splits,
+            dev_fraction=self.dev_fraction, test_fraction=self.test_fraction,
+            dev_seed=self.dev_seed, limit_documents=self.limit_documents,
+        )  # fmt: skip
+        for stage, docs in self.documents.items():
             self.records[stage] = [
                 make_pair_record(i, doc, u)
                 for i, doc in enumerate(docs)

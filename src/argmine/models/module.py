@@ -117,7 +117,6 @@ class TaggerModule(pl.LightningModule):
             dict
         )
         self.predictions: dict[str, list[Document]] = {}
-        self.datamodule_records: Any = None
 
     def _plain_labels(self) -> list[str]:
         if self.target != "structure":
