@@ -18,7 +18,7 @@ def _run_dir(proc) -> Path:  # noqa: ANN001
 
 
 def test_three_fold_cv_on_the_sample_corpus(tmp_path: Path) -> None:
-    run = _run_dir(run_argmine("train", "experiment=quickstart", "+cv=kfold", "cv.folds=3", *QUIET,
+    run = _run_dir(run_argmine("train", "experiment=quickstart", "cv=kfold", "cv.folds=3", *QUIET,
                                f"paths.root_dir={tmp_path}", timeout=300))
     folds = [json.loads((run / f"fold_{i}" / "metrics.json").read_text()) for i in range(3)]
     summary = json.loads((run / "cv_summary.json").read_text())
@@ -38,7 +38,7 @@ def test_three_fold_cv_on_the_sample_corpus(tmp_path: Path) -> None:
 @pytest.mark.corpora
 def test_microtexts_10x5_folds_two_of_fifty(tmp_path: Path, shared_corpora: Path) -> None:
     run = _run_dir(run_argmine(
-        "train", "data=microtexts", "+cv=microtexts_10x5", "cv.limit_folds=2", "name=mt_cv", *QUIET,
+        "train", "data=microtexts", "cv=microtexts_10x5", "cv.limit_folds=2", "name=mt_cv", *QUIET,
         f"paths.root_dir={tmp_path}", env={"ARGMINE_DATA_DIR": str(shared_corpora)}, timeout=300))
     summary = json.loads((run / "cv_summary.json").read_text())
     assert summary["n_folds"] == 50 and summary["folds_run"] == [0, 1]

@@ -34,6 +34,7 @@ class UnitRecord:
     unit: Unit
     tags: list[str]
     windows: list[dict[str, Any]] = field(default_factory=list)
+    tag_ids: list[int] | None = None  # ``tags`` as vocabulary ids, filled on first collation
 
 
 class _WindowDataset(Dataset):
@@ -222,7 +223,10 @@ class ArgumentDataModule(pl.LightningDataModule):
             window = recs[ri].windows[wi]
             first, last = window["word_range"]
             windows.append(window)
-            tags.append([self.tag_vocab.tag_to_id[t] for t in recs[ri].tags[first:last]])
+            rec = recs[ri]
+            if rec.tag_ids is None:
+                rec.tag_ids = [self.tag_vocab.tag_to_id[t] for t in rec.tags]
+            tags.append(rec.tag_ids[first:last])
         out = self.featurizer.collate(windows, tags)
         out["unit_index"] = [ri for ri, _ in batch]
         out["word_range"] = [recs[ri].windows[wi]["word_range"] for ri, wi in batch]

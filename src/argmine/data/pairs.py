@@ -7,7 +7,8 @@ Implements the protocol ``argmine.training.train`` uses for data modules (``prep
 ``records``, ``documents``).
 
 Targets per component: ``type`` = its label; ``stance`` = ``support``/``attack``: a claim's
-``stance`` attribute (``For`` -> support, ``Against`` -> attack) or the type of its outgoing
+``stance`` attribute (``For`` -> support, ``Against`` -> attack), a microtext ADU's ``role``
+(``pro`` -> support, ``opp`` -> attack), or the type of its outgoing
 relation (attack-like labels, see :func:`argmine.encoding.stance.is_attack` -> attack), ``None``
 (not scored) when it has neither. Links: relations whose endpoints are both in the unit.
 """
@@ -50,6 +51,9 @@ def component_stance(doc: Document, span_id: str, attributes: Mapping[str, Any])
     stance = str(attributes.get("stance", "")).lower()
     if stance in {"for", "against"}:
         return SUPPORT if stance == "for" else ATTACK
+    role = str(attributes.get("role", "")).lower()  # microtexts: proponent / opponent
+    if role in {"pro", "opp"}:
+        return SUPPORT if role == "pro" else ATTACK
     for rel in doc.relations:
         if rel.source == span_id and "derived" not in rel.attributes:
             return ATTACK if is_attack(rel) else SUPPORT
@@ -85,7 +89,7 @@ class PairDataModule(pl.LightningDataModule):
     """Units (paragraphs) with gold components for :class:`argmine.models.pairs.ComponentPairModule`.
 
     Args mirror :class:`argmine.data.ArgumentDataModule` (corpus, root, reader, schema, unit,
-    splits, batch sizes, seed, limit_documents, dev/test fractions). Units without components
+    splits, batch sizes, seed, limit_documents, dev/test fractions, ``fold`` for cross-validation). Units without components
     are skipped (they have nothing to classify).
     """
 
@@ -105,6 +109,7 @@ class PairDataModule(pl.LightningDataModule):
         dev_fraction: float | None = None,
         test_fraction: float | None = None,
         dev_seed: int = 13,
+        fold: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__()
         if unit not in {"paragraph", "document"}:
@@ -121,6 +126,7 @@ class PairDataModule(pl.LightningDataModule):
         self.num_workers, self.seed = num_workers, seed
         self.limit_documents = limit_documents
         self.dev_fraction, self.test_fraction, self.dev_seed = dev_fraction, test_fraction, dev_seed
+        self.fold = dict(fold) if fold else None
         self.documents: dict[str, list[Document]] = {}
         self.records: dict[str, list[PairRecord]] = {}
         self.type_labels: list[str] = []
@@ -132,7 +138,7 @@ class PairDataModule(pl.LightningDataModule):
             return
         self.documents = stage_documents(
             self.corpus_name, self.root, self.reader_options, self.schema, self.splits,
-            dev_fraction=self.dev_fraction, test_fraction=self.test_fraction,
+            fold=self.fold, dev_fraction=self.dev_fraction, test_fraction=self.test_fraction,
             dev_seed=self.dev_seed, limit_documents=self.limit_documents,
         )  # fmt: skip
         for stage, docs in self.documents.items():

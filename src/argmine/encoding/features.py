@@ -49,8 +49,10 @@ class WordCharFeaturizer:
     ``min_count`` times map to unknown; ``lowercase`` applies to words only (characters keep
     their case). Words longer than ``max_word_length`` characters are cut for the char CNN.
 
-    With ``word_vectors`` (a word2vec/GloVe text file of dimension ``word_dim``),
-    ``model_kwargs()`` also hands the network its initial embedding matrix.
+    With ``word_vectors``, ``model_kwargs()`` also hands the network its initial embedding
+    matrix: a word2vec/GloVe text file of dimension ``word_dim``, or ``encoder:NAME`` for the
+    mean sub-word input embeddings of a Hugging Face encoder (``encoder:minilm``: offline
+    all-MiniLM-L6-v2, ``word_dim`` = its hidden size, 384).
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class WordCharFeaturizer:
         self.max_word_length = max_word_length
         self.word_vectors = word_vectors
         self.word_dim = word_dim
+        self.pretrained = False  # the embedding matrix came from word_vectors
         self.word_to_id: dict[str, int] = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
         self.char_to_id: dict[str, int] = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
 
@@ -98,9 +101,14 @@ class WordCharFeaturizer:
         """Data-derived network arguments: vocabulary sizes (+ pre-trained embeddings)."""
         kwargs: dict[str, Any] = {"vocab_size": self.vocab_size, "num_chars": self.num_chars}
         if self.word_vectors:
-            from argmine.models.bilstm_cnn_crf import load_word_vectors
+            from argmine.models.bilstm_cnn_crf import encoder_word_vectors, load_word_vectors
 
-            matrix, hits = load_word_vectors(self.word_vectors, self.word_to_id, self.word_dim)
+            if str(self.word_vectors).startswith("encoder:"):
+                encoder = str(self.word_vectors).split(":", 1)[1]
+                matrix, hits = encoder_word_vectors(encoder, self.word_to_id)
+                self.word_dim = matrix.size(1)
+            else:
+                matrix, hits = load_word_vectors(self.word_vectors, self.word_to_id, self.word_dim)
             logger.info(
                 "word vectors %s: %d of %d vocabulary words found",
                 self.word_vectors,
@@ -108,6 +116,9 @@ class WordCharFeaturizer:
                 self.vocab_size,
             )
             kwargs.update(pretrained_embeddings=matrix, word_dim=self.word_dim)
+            self.pretrained = True
+        elif self.pretrained:  # rebuilt from an export: same shape, weights come from the file
+            kwargs["word_dim"] = self.word_dim
         return kwargs
 
     @property
@@ -128,21 +139,39 @@ class WordCharFeaturizer:
         """Pad encoded units into ``word_ids [B,T]``, ``char_ids [B,T,C]``, ``mask``, ``tags``."""
         batch = len(items)
         steps = max((len(it["word_ids"]) for it in items), default=0)
-        width = max((len(c) for it in items for c in it["char_ids"]), default=1)
+        blocks = [self._char_block(it) for it in items]
+        width = max((b.size(1) for b in blocks), default=1)
         word_ids = torch.zeros(batch, steps, dtype=torch.long)
         char_ids = torch.zeros(batch, steps, width, dtype=torch.long)
         mask = torch.zeros(batch, steps, dtype=torch.bool)
-        for i, it in enumerate(items):
+        for i, (it, block) in enumerate(zip(items, blocks, strict=True)):
             n = len(it["word_ids"])
             word_ids[i, :n] = torch.as_tensor(it["word_ids"], dtype=torch.long)
             mask[i, :n] = True
-            for j, chars in enumerate(it["char_ids"]):
-                char_ids[i, j, : len(chars)] = torch.as_tensor(chars, dtype=torch.long)
+            char_ids[i, :n, : block.size(1)] = block
         out = {"word_ids": word_ids, "char_ids": char_ids, "mask": mask}
         padded = _pad_tags(tags, batch, steps)
         if padded is not None:
             out["tags"] = padded
         return out
+
+    @staticmethod
+    def _char_block(item: dict[str, Any]) -> torch.Tensor:
+        """The unit's character ids as one ``[T, C]`` tensor, built once and kept in ``item``
+        (encoded units are reused every epoch, so collation never loops over characters again)."""
+        block = item.get("_char_block") if isinstance(item, dict) else None
+        if block is None:
+            rows = item["char_ids"]
+            width = max((len(c) for c in rows), default=1)
+            block = torch.zeros(len(rows), width, dtype=torch.long)
+            flat = [c for chars in rows for c in chars]
+            if flat:
+                lengths = torch.as_tensor([len(c) for c in rows])
+                cols = torch.arange(width).expand(len(rows), width) < lengths.unsqueeze(1)
+                block[cols] = torch.as_tensor(flat, dtype=torch.long)
+            if isinstance(item, dict):
+                item["_char_block"] = block
+        return block
 
     def state_dict(self) -> dict[str, Any]:
         """JSON-serialisable state (vocabularies in id order and options)."""
@@ -152,6 +181,7 @@ class WordCharFeaturizer:
             "min_count": self.min_count,
             "max_word_length": self.max_word_length,
             "word_dim": self.word_dim,
+            "pretrained": self.pretrained,
             "words": list(self.word_to_id),
             "chars": list(self.char_to_id),
         }
@@ -169,6 +199,7 @@ class WordCharFeaturizer:
             words, chars = state["words"], state["chars"]
         except KeyError as exc:
             raise ConfigError(f"word/char featurizer state lacks key {exc.args[0]!r}") from exc
+        feat.pretrained = bool(state.get("pretrained", False))
         feat.word_to_id = {w: i for i, w in enumerate(words)}
         feat.char_to_id = {c: i for i, c in enumerate(chars)}
         return feat

@@ -230,3 +230,50 @@ def load_word_vectors(
     if 0 in vocab.values():
         matrix[0] = 0.0
     return matrix, hits
+
+
+def encoder_word_vectors(
+    encoder: str, vocab: dict[str, int], seed: int = 0
+) -> tuple[torch.Tensor, int]:
+    """Word vectors for ``vocab`` from a Hugging Face encoder's input (sub-word) embeddings.
+
+    Each word's vector is the mean of its sub-word embeddings (``minilm`` = the offline
+    all-MiniLM-L6-v2; any other name or folder is loaded through ``transformers``). Rows are
+    rescaled to the spread of the random initialisation (``U(-sqrt(3/dim), sqrt(3/dim))``) so
+    they fit the rest of the network. This is a substitute for word2vec/GloVe files where none
+    is available offline; it is not contextual. Row 0 (padding) is zero.
+
+    Returns:
+        ``(matrix [len(vocab), dim], hits)``; ``hits`` counts words made only of known pieces.
+    """
+    from transformers import AutoModel, AutoTokenizer
+
+    from argmine.models.encoders import resolve_encoder
+
+    path = resolve_encoder(encoder)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        table = AutoModel.from_pretrained(path).get_input_embeddings().weight.detach()
+    except OSError as exc:
+        raise ArgmineError(f"cannot load encoder {encoder!r} for word vectors: {exc}") from exc
+    words = list(vocab)
+    pieces = tokenizer(words, add_special_tokens=False)["input_ids"]
+    dim = table.size(1)
+    gen = torch.Generator().manual_seed(seed)
+    bound = math.sqrt(3 / dim)
+    matrix = torch.rand(len(vocab), dim, generator=gen) * 2 * bound - bound
+    unk = tokenizer.unk_token_id
+    hits = 0
+    rows = []
+    for word, ids in zip(words, pieces, strict=True):
+        if ids and unk not in ids:
+            rows.append((vocab[word], ids))
+    if rows:
+        vectors = torch.stack([table[ids].mean(0) for _, ids in rows])
+        vectors = vectors / vectors.std().clamp_min(1e-8) * (bound / math.sqrt(3))
+        for (index, _), vec in zip(rows, vectors, strict=True):
+            matrix[index] = vec
+        hits = len(rows)
+    if 0 in vocab.values():
+        matrix[0] = 0.0
+    return matrix, hits

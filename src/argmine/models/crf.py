@@ -88,9 +88,18 @@ class CRF(nn.Module):
         start, trans, end = self._scores(ends)
         alpha = start + emissions[:, 0]
         alphas = [alpha] if keep else []
-        trans = trans.unsqueeze(0)
+        # log-sum-exp over the previous tag as one matrix product in exp space (shifted by the
+        # row max of alpha and the column max of the transitions, so nothing overflows); much
+        # cheaper than materialising [B, K, K] every step. The clamp keeps log() and its
+        # gradient finite where every predecessor is forbidden (the state is then ~e^-69 times
+        # less likely than with the -10000 penalty: no visible change in log Z).
+        col_max = trans.max(dim=0).values  # [K]
+        exp_trans = (trans - col_max).exp()  # [K, K], entries in [0, 1]
+        tiny = torch.finfo(emissions.dtype).tiny
         for t in range(1, emissions.size(1)):
-            nxt = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+            shift = alpha.max(dim=1, keepdim=True).values
+            summed = (alpha - shift).exp() @ exp_trans
+            nxt = summed.clamp_min(tiny).log() + shift + col_max + emissions[:, t]
             alpha = torch.where(mask[:, t : t + 1], nxt, alpha)
             if keep:
                 alphas.append(alpha)
@@ -163,10 +172,14 @@ class CRF(nn.Module):
         steps = emissions.size(1)
         beta = end.expand_as(emissions[:, 0])
         betas = [beta]
+        row_max = trans.max(dim=1).values  # [K]; same exp-space product as _forward_alphas
+        exp_trans_t = (trans - row_max.unsqueeze(1)).exp().t()
+        tiny = torch.finfo(emissions.dtype).tiny
         for t in range(steps - 2, -1, -1):
-            nxt = torch.logsumexp(
-                trans.unsqueeze(0) + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2
-            )
+            after = emissions[:, t + 1] + beta
+            shift = after.max(dim=1, keepdim=True).values
+            summed = (after - shift).exp() @ exp_trans_t
+            nxt = summed.clamp_min(tiny).log() + shift + row_max
             beta = torch.where(mask[:, t + 1 : t + 2], nxt, end.expand_as(nxt))
             betas.append(beta)
         betas.reverse()

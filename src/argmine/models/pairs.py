@@ -50,9 +50,14 @@ class PairEncoder(nn.Module):
         dropout: float = 0.5,
         mlp_size: int = 100,
         max_distance: int = 10,
+        pretrained_embeddings: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
-        self.word_embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
+        if pretrained_embeddings is not None:
+            word_dim = pretrained_embeddings.size(1)
+            self.word_embed = nn.Embedding.from_pretrained(pretrained_embeddings.float(), freeze=False, padding_idx=0)
+        else:
+            self.word_embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
         self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
         self.dropout = FastDropout(dropout)
         self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
@@ -137,8 +142,7 @@ class ComponentPairModule(pl.LightningModule):
         self.type_labels = list(type_labels)
         self.optimizer_factory = optimizer
         self.link_weight, self.stance_weight = link_weight, stance_weight
-        kw = featurizer.model_kwargs()
-        self.net = net(vocab_size=kw["vocab_size"], num_chars=kw["num_chars"], num_types=len(self.type_labels))
+        self.net = net(**featurizer.model_kwargs(), num_types=len(self.type_labels))
         self.metrics = nn.ModuleDict(
             {
                 f"{stage}_{name}": MacroF1(labels)
