@@ -106,3 +106,14 @@ def test_tiny_joint_model_overfits_sample_documents() -> None:
         assert [(s.start, s.end, s.label) for s in p.spans] == [(s.start, s.end, s.label) for s in g.spans]
         assert len(p.relations) == len(g.relations)
         assert all("counter_argument" in s.attributes for s in p.spans)
+
+
+def test_eger_relations_score_brat_and_conll_relation_names_as_one_type() -> None:
+    # the brat files say "supports", Eger's CoNLL files (and their R-F1 script) "Support":
+    # a decoded relation must match a gold one whichever spelling each side uses
+    spans = [Span(0, 5, "Premise", id="a"), Span(6, 9, "Claim", id="b", attributes={"stance": "For"})]
+    pred = eger_relations(spans, [Relation("a", "b", "supports")])
+    gold = eger_relations(spans, [Relation("a", "b", "Support")])
+    assert sorted(pred, key=str) == sorted(gold, key=str)
+    assert ("a", "b", "Support") in gold
+    assert ("a", "b", "Attack") in eger_relations(spans, [Relation("a", "b", "attacks")])

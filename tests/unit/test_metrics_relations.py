@@ -181,10 +181,10 @@ def test_eger_relations_add_root_and_claim_links() -> None:
         ("M1", None, "root"),
         ("M2", None, "root"),
         ("C1", "M2", "For"),  # the LAST major claim
-        ("P1", "C1", "supports"),
+        ("P1", "C1", "Support"),  # in Eger's spelling
     ]
     # a body paragraph without major claim: the claim links to ROOT
-    assert eger_relations(spans[1:3], rels) == [("C1", None, "For"), ("P1", "C1", "supports")]
+    assert eger_relations(spans[1:3], rels) == [("C1", None, "For"), ("P1", "C1", "Support")]
     # scoring: predicted claim with the wrong stance -> that relation is an FP and an FN
     pred_spans = [spans[0], Span(40, 50, "Claim", id="C1", attributes={"stance": "Against"})]
     gold = eger_relations(spans[:2], [])

@@ -269,8 +269,12 @@ def eger_relations(
     (``"?"`` when missing); every other relation is kept as ``(source, target, label)``. Spans
     need ``id``, ``start``, ``label`` and ``attributes``. Build this on both sides and score
     with ``RelationF1(labels=None)`` or with the stance, relation and root labels.
+    Relation labels are put in Eger's spelling (``supports`` -> ``Support``, ``attacks`` ->
+    ``Attack``), so the brat files' and the CoNLL files' names score as the same type.
     Not reproduced: Eger's script also reads a last major claim at token 0 as ROOT.
     """
+    from argmine.encoding.structure import EGER_RELATION_NAMES
+
     spans = sorted(spans, key=lambda s: (s.start, s.end))
     major = [s for s in spans if s.label == "MajorClaim"]
     last_major = major[-1].id if major else None
@@ -279,5 +283,6 @@ def eger_relations(
         if span.label == "Claim":
             out.append((span.id, last_major, str(span.attributes.get(stance_attribute, "?"))))
     for rel in relations:
-        out.append(_as_relation(rel, "relation"))
+        source, target, label = _as_relation(rel, "relation")
+        out.append((source, target, EGER_RELATION_NAMES.get(label, label)))
     return out
