@@ -3,7 +3,8 @@
 A reproducible setting is an experiment config (``configs/experiment/NAME.yaml``) whose ``meta``
 carries the paper's numbers (``meta.paper: {metric key: value}``), a tolerance and how to run it
 (``meta.seeds``, ``meta.quick`` overrides for a smoke run). The command runs
-``argmine train -m experiment=NAME seed=1,...,N`` (or the experiment's cross-validation), reads
+``argmine train -m experiment=NAME seed=1,...,N`` (or, when ``meta.folds`` is set, one job per
+cross-validation fold: ``cv.fold=range(0,folds)``), reads
 the multirun summary and writes ``experiments/NAME/results.json`` and ``results.md``:
 paper value, ours (mean ± std, n), difference, the exact command, commit, machine and wall time.
 """
@@ -67,8 +68,13 @@ def commit() -> str:
 
 
 def build_command(name: str, meta: dict[str, Any], seeds: int, quick: bool, extra: list[str]) -> list[str]:
-    overrides = [f"experiment={name}", f"seed={','.join(str(s) for s in range(1, seeds + 1))}",
-                 "trainer.enable_progress_bar=false", *list(meta.get("overrides", []))]
+    if meta.get("folds"):  # cross-validation setting: one job per fold (seed 1), e.g. 10x5 CV
+        n = 2 if quick else int(meta["folds"])
+        repeat = ["seed=1", f"cv.fold=range(0,{n})"]
+    else:
+        repeat = [f"seed={','.join(str(s) for s in range(1, seeds + 1))}"]
+    overrides = [f"experiment={name}", *repeat, "trainer.enable_progress_bar=false",
+                 *list(meta.get("overrides", []))]
     if quick:
         overrides += list(meta.get("quick", ["trainer.max_epochs=2"]))
     return ["argmine", "train", "-m", *overrides, *extra]
