@@ -174,7 +174,7 @@ class LabelSchema:
         spans: list[Span] = []
         for span in doc.spans:
             rule = next(
-                (r for r in span_rules if self._matches(r, span, outgoing, spans_by_id)), None
+                (r for r in span_rules if self.matches(r, span, outgoing, spans_by_id)), None
             )
             if rule is None:
                 self._fail(
@@ -219,13 +219,15 @@ class LabelSchema:
             mapped = keep
         return doc.replace(spans=spans, relations=mapped)
 
-    def _matches(
+    def matches(
         self,
         cond: Mapping[str, Any],
         span: Span,
         outgoing: Mapping[str, list[Relation]],
         spans_by_id: Mapping[str, Span],
     ) -> bool:
+        """Whether ``span`` meets a rule's condition (``label``, ``attributes``, ``outgoing``,
+        ``root``; see the module doc). ``outgoing`` maps span id -> its outgoing relations."""
         if "label" in cond and span.label not in _as_set(cond["label"]):
             return False
         for name, want in (cond.get("attributes") or {}).items():
@@ -247,7 +249,7 @@ class LabelSchema:
                     continue
                 if target_cond is not None:
                     target = spans_by_id.get(rel.target)
-                    if target is None or not self._matches(target_cond, target, outgoing, spans_by_id):
+                    if target is None or not self.matches(target_cond, target, outgoing, spans_by_id):
                         continue
                 ok = True
                 break

@@ -111,3 +111,23 @@ def test_folds(part1, part2):
     assert len(train) + len(test) == 112 and not set(train) & set(test)
     assert "micro_k009" in test
     assert "folds" not in part2.metadata
+
+
+def test_gold_adu_targets_of_peldszus_stede_2015(shared_corpora) -> None:
+    """The P&S 2015 gold-ADU setting: one central claim per text, role pro/opp as stance, and
+    every other ADU attached to exactly one ADU (undercuts and linked premises retargeted)."""
+    from collections import Counter
+
+    from argmine.data.pairs import PairDataModule
+
+    dm = PairDataModule("microtexts", root=str(shared_corpora / "arg_microtexts"), reader={"part": 1},
+                        schema="microtexts_ps2015", unit="document", dev_fraction=0.1, test_fraction=0.2)
+    dm.prepare_corpus()
+    recs = [r for stage in dm.records.values() for r in stage]
+    assert len(recs) == 112 and dm.type_labels == ["central_claim", "premise"]
+    assert Counter(t for r in recs for t in r.types) == {"central_claim": 112, "premise": 464}
+    assert Counter(s for r in recs for s in r.stances) == {"support": 451, "attack": 125}
+    for r in recs:
+        sources = [i for i, _ in r.links]
+        assert sorted(sources) == [i for i, t in enumerate(r.types) if t == "premise"]
+        assert all(r.types[i] != "central_claim" for i in sources)

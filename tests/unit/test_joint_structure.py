@@ -106,6 +106,18 @@ def test_tiny_joint_model_overfits_sample_documents() -> None:
         assert [(s.start, s.end, s.label) for s in p.spans] == [(s.start, s.end, s.label) for s in g.spans]
         assert len(p.relations) == len(g.relations)
         assert all("counter_argument" in s.attributes for s in p.spans)
+    # raw-text prediction with the same model gives the same components, relations and the
+    # derived counter-argument marks
+    from argmine.predict.predictor import Predictor
+
+    predictor = Predictor(model.eval(), unit="document")
+    for p, g in zip(predictor.predict_many([g.text for g in gold]), gold, strict=True):
+        assert [(s.start, s.end, s.label) for s in p.spans] == [(s.start, s.end, s.label) for s in g.spans]
+        assert len(p.relations) == len(g.relations)
+        counters = {s.id for s in p.spans if s.attributes.get("counter_argument") == "true"}
+        attackers = {r.source for r in p.relations if r.label.startswith("attack")}
+        against = {s.id for s in p.spans if s.attributes.get("stance") == "Against"}
+        assert counters == attackers | against
 
 
 def test_eger_relations_score_brat_and_conll_relation_names_as_one_type() -> None:

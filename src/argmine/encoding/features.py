@@ -252,6 +252,21 @@ class SubwordFeaturizer:
         pad = self.tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else 0
 
+    def reconfigure(self, max_length: int | None = None, stride: int | None = None) -> None:
+        """Change the window length and/or overlap (e.g. at prediction time); on an invalid
+        combination the old values stay and ``ConfigError`` says why."""
+        old = (self.max_length, self.stride)
+        if max_length is not None:
+            self.max_length = int(max_length)
+        if stride is not None:
+            self.stride = int(stride)
+        try:
+            self._init_specials()
+        except ConfigError:
+            self.max_length, self.stride = old
+            self._init_specials()
+            raise
+
     def fit(self, sentences: Iterable[Sequence[str]]) -> SubwordFeaturizer:
         """Nothing to learn (the tokenizer is pre-trained); kept for a uniform featurizer API."""
         return self

@@ -5,10 +5,11 @@ trained on a corpus' native labels (metadata ``schema: native``) is mapped with 
 rules in ``configs/schema/unified.yaml``, span by span, first matching rule wins, exactly as
 :meth:`argmine.schema.LabelSchema.apply` does for gold data.
 
-Rules can only use what the model predicts. A tagger predicts a label and (``target=structure``)
-relations, never span attributes: a rule that needs an attribute (essays: ``Claim`` with
-``stance: Against`` -> ``counter_argument``) never matches, so the next rule applies (``Claim``
--> ``claim``). A span that no rule matches without attributes (microtexts' ``ADU`` needs
+Rules can only use what the model predicts. A component tagger predicts labels only: a rule
+that needs an attribute (essays: ``Claim`` with ``stance: Against`` -> ``counter_argument``)
+never matches, so the next rule applies (``Claim`` -> ``claim``). A structure model
+(``target=structure``) also predicts relations and each claim's ``stance``, so that rule does
+apply to its output. A span that no rule matches without attributes (microtexts' ``ADU`` needs
 ``role``) keeps its native label; :class:`UnifiedMapper` lists those labels in ``unmapped`` so
 callers can warn once.
 """
@@ -66,7 +67,7 @@ class UnifiedMapper:
         dropped: set[str] = set()
         for span in doc.spans:
             rule = next((r for r in self.span_rules
-                         if self.schema._matches(r, span, outgoing, by_id)), None)
+                         if self.schema.matches(r, span, outgoing, by_id)), None)
             if rule is None:
                 self.unmapped.add(span.label)
                 spans.append(span)
@@ -90,7 +91,7 @@ class UnifiedMapper:
         out = []
         for label in native:
             span = Span(0, 1, label, "x")
-            rule = next((r for r in self.span_rules if self.schema._matches(r, span, {}, {"x": span})), None)
+            rule = next((r for r in self.span_rules if self.schema.matches(r, span, {}, {"x": span})), None)
             if rule is None:
                 out.append(label)
             elif not rule.get("drop"):

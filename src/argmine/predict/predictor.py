@@ -157,12 +157,15 @@ class Predictor:
             spans, relations = module.tags_to_structure(unit.tokens, tag_ids, conf)
             per_doc[di][0].extend(spans)
             per_doc[di][1].extend(relations)
+        from argmine.encoding.stance import derive_counter_arguments
         from argmine.models.module import _renumber
 
         out = []
         for di, doc in enumerate(docs):
             spans, relations = _renumber(*per_doc[di])
             doc = doc.replace(spans=spans, relations=relations)
+            if getattr(module, "target", None) == "structure":
+                doc = derive_counter_arguments(doc)
             if self.mapper is not None:
                 doc = self.mapper(doc)
             if self.label_map:
@@ -189,23 +192,10 @@ def _pack(lengths: list[int], batch_size: int, batch_tokens: int) -> list[tuple[
 
 def set_windows(featurizer: Any, max_length: int | None, stride: int | None) -> None:
     """Change a sub-word featurizer's window length / overlap (transformer models only)."""
-    if hasattr(featurizer, "reconfigure"):
-        featurizer.reconfigure(max_length=max_length, stride=stride)
-        return
-    if not hasattr(featurizer, "_init_specials"):
+    if not hasattr(featurizer, "reconfigure"):
         raise ConfigError("--max-length/--stride apply to transformer (sub-word) models only; "
                           f"this model uses {type(featurizer).__name__}")
-    old = (featurizer.max_length, featurizer.stride)
-    if max_length is not None:
-        featurizer.max_length = int(max_length)
-    if stride is not None:
-        featurizer.stride = int(stride)
-    try:
-        featurizer._init_specials()  # validates and recomputes the sub-token budget
-    except ConfigError:
-        featurizer.max_length, featurizer.stride = old
-        featurizer._init_specials()
-        raise
+    featurizer.reconfigure(max_length=max_length, stride=stride)
 
 
 def load(path: str | Path, **kwargs: Any) -> Predictor:

@@ -22,14 +22,18 @@ from argmine.errors import ConfigError
 
 HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
 # keys our code reads from target nodes before instantiating them (not constructor arguments)
-ARGMINE_EXTRA_KEYS = {"argmine.models.TaggerModule": {"name", "featurizer"}}
+ARGMINE_EXTRA_KEYS = {
+    "argmine.models.TaggerModule": {"name", "featurizer"},
+    "argmine.models.pairs.ComponentPairModule": {"name", "featurizer"},
+}
 TOP_LEVEL_KEYS = {
     "task_name", "name", "tags", "seed", "deterministic", "ckpt_path", "train", "test",
     "eval_checkpoint", "export", "optimized_metric", "cv", "data", "model", "trainer",
     "callbacks", "logger", "paths", "extras", "stages", "hydra", "meta",
 }
 # arguments filled in by code (data-derived); a user must not set them in config
-DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab"}
+DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab", "type_labels",
+           "num_types", "pretrained_embeddings"}
 
 
 def check_config(cfg: DictConfig) -> None:
