@@ -44,6 +44,25 @@ class PairRecord:
     stances: list[str | None]
     links: set[tuple[int, int]]
     encoded: dict[str, Any] = field(default_factory=dict)
+    features: list[list[float]] = field(default_factory=list)
+
+
+#: Structural features per component (Stab & Gurevych's strongest feature group): the unit is
+#: the first / last of its document's units that have components, the component is the first /
+#: last of its unit, its relative position in the unit, 1 / number of components in the unit.
+NUM_STRUCTURAL_FEATURES = 6
+
+
+def structural_features(unit_position: int, n_units: int, n_components: int) -> list[list[float]]:
+    """:data:`NUM_STRUCTURAL_FEATURES` numbers per component of one unit (see there)."""
+    out = []
+    for k in range(n_components):
+        out.append([
+            float(unit_position == 0), float(unit_position == n_units - 1),
+            float(k == 0), float(k == n_components - 1),
+            k / max(n_components - 1, 1), 1.0 / n_components,
+        ])
+    return out
 
 
 def component_stance(doc: Document, span_id: str, attributes: Mapping[str, Any]) -> str | None:
@@ -142,12 +161,14 @@ class PairDataModule(pl.LightningDataModule):
             dev_seed=self.dev_seed, limit_documents=self.limit_documents,
         )  # fmt: skip
         for stage, docs in self.documents.items():
-            self.records[stage] = [
-                make_pair_record(i, doc, u)
-                for i, doc in enumerate(docs)
-                for u in make_units(doc, self.unit)
-                if u.spans
-            ]
+            records = []
+            for i, doc in enumerate(docs):
+                units = [u for u in make_units(doc, self.unit) if u.spans]
+                for position, unit in enumerate(units):
+                    rec = make_pair_record(i, doc, unit)
+                    rec.features = structural_features(position, len(units), len(unit.spans))
+                    records.append(rec)
+            self.records[stage] = records
         declared = list(self.schema.span_labels or [])
         seen = sorted({t for recs in self.records.values() for r in recs for t in r.types})
         self.type_labels = [lab for lab in declared if lab in seen] + [
@@ -184,6 +205,7 @@ class PairDataModule(pl.LightningDataModule):
         out["types"] = [[self.type_labels.index(t) for t in r.types] for r in recs]
         out["stances"] = [[-1 if s is None else int(s == ATTACK) for s in r.stances] for r in recs]
         out["links"] = [r.links for r in recs]
+        out["features"] = [r.features for r in recs]
         return out
 
     def _loader(self, stage: str, shuffle: bool) -> DataLoader:

@@ -1,7 +1,9 @@
 """Gold-component model (Stab & Gurevych 2017 setting): component type, stance and links.
 
 ``ComponentPairModule``: word + character-CNN embeddings -> BiLSTM over the unit (paragraph) ->
-one vector per gold component (mean of its word states, its first and its last state) ->
+one vector per gold component (mean of its word states, its first and its last state, plus
+structural features unless ``structural_features=False``: first / last unit of the document,
+first / last component of the unit, relative position, 1 / component count) ->
 
 * a type classifier (MajorClaim / Claim / Premise),
 * a stance classifier (support / attack; components without a gold stance are not scored),
@@ -51,8 +53,12 @@ class PairEncoder(nn.Module):
         mlp_size: int = 100,
         max_distance: int = 10,
         pretrained_embeddings: torch.Tensor | None = None,
+        structural_features: bool = True,
     ) -> None:
         super().__init__()
+        from argmine.data.pairs import NUM_STRUCTURAL_FEATURES
+
+        self.num_features = NUM_STRUCTURAL_FEATURES if structural_features else 0
         if pretrained_embeddings is not None:
             word_dim = pretrained_embeddings.size(1)
             self.word_embed = nn.Embedding.from_pretrained(pretrained_embeddings.float(), freeze=False, padding_idx=0)
@@ -61,7 +67,7 @@ class PairEncoder(nn.Module):
         self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
         self.dropout = FastDropout(dropout)
         self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
-        span_dim = 3 * 2 * hidden_size
+        span_dim = 3 * 2 * hidden_size + self.num_features
         self.max_distance = max_distance
         self.distance = nn.Embedding(2 * max_distance + 1, 25)
 
@@ -85,7 +91,11 @@ class PairEncoder(nn.Module):
             reps = [
                 torch.cat([states[b, a:e].mean(0), states[b, a], states[b, e - 1]]) for a, e in ranges
             ]
-            out.append(torch.stack(reps) if reps else states.new_zeros(0, self.type_head[0].in_features))
+            rep = torch.stack(reps) if reps else states.new_zeros(0, self.type_head[0].in_features - self.num_features)
+            if self.num_features:
+                feats = torch.tensor(batch["features"][b], dtype=rep.dtype, device=rep.device)
+                rep = torch.cat([rep, feats.reshape(len(ranges), self.num_features)], dim=1)
+            out.append(rep)
         return out
 
     def pair_logits(self, reps: torch.Tensor) -> torch.Tensor:
