@@ -8,7 +8,7 @@ PY := $(BIN)/python
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test test-all lint bench reproduce clean
+.PHONY: install demo test test-all lint bench reproduce results cv-microtexts clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,16 @@ bench: install
 
 reproduce: install
 	$(BIN)/argmine reproduce $(NAME) $(ARGS)
+
+# regenerate experiments/README.md from the results.json files
+results: install
+	$(PY) scripts/results_table.py
+
+# the microtexts' fixed 10x5 cross-validation (50 folds, tagger); the gold-ADU setting of
+# Peldszus & Stede is `make reproduce NAME=peldszus2015_microtexts`
+cv-microtexts: install
+	ARGMINE_DATA_DIR=$${ARGMINE_DATA_DIR:-../shared/corpora} $(BIN)/argmine train data=microtexts \
+	  cv=microtexts_10x5 trainer.max_epochs=20 trainer.enable_progress_bar=false $(ARGS)
 
 clean:
 	rm -rf $(VENV) outputs multirun
