@@ -130,8 +130,19 @@ def main() -> None:
                     "spans": sum(map(len, spans)), "span_f1_exact": span_f1(spans, gold)}
         return run
 
-    run_ours(), run_pipe(args.batch_size)  # warm-up
+    ours_bf16 = Predictor.load(model_dir, batch_size=args.batch_size, schema="native", precision="bf16")
+
+    def run_ours_bf16() -> list[set]:
+        return [{(s.start, s.end, s.label) for s in d.spans} for d in ours_bf16.predict_many(texts)]
+
+    fp32_spans = run_ours()
+    run_pipe(args.batch_size)  # warm-up
+    bf16_spans = run_ours_bf16()
     ours_runs, base_runs = alternate(measured(run_ours), measured(lambda: run_pipe(args.batch_size)), args.repeat)
+    bf16_runs, _ = alternate(measured(run_ours_bf16), measured(lambda: run_pipe(args.batch_size)),
+                             max(1, args.repeat // 2))
+    bf16 = summarize(bf16_runs, "argmine Predictor, --precision bf16 (autocast)", "word tokens/s")
+    bf16["span_agreement_with_fp32"] = span_f1(bf16_spans, fp32_spans)
     default_runs = [timed(measured(run_pipe)) for _ in range(max(1, args.repeat // 2))]
     unit = "word tokens/s"
     base_default = summarize(default_runs, "pipeline, default pipe(texts) (batch 1)", unit)
@@ -145,13 +156,16 @@ def main() -> None:
                f"{base_default['throughput'] and round(statistics.median(r['throughput'] for r in ours_runs) / base_default['throughput'], 2)}x",
                "span_f1_exact: exact character-span micro F1 against the sample corpus' gold spans"],
         extra={"texts": len(texts), "tokens": n_tokens, "batch_size": args.batch_size, "model": str(model_dir),
-               "baseline_default": base_default},
+               "baseline_default": base_default, "ours_bf16": bf16},
     )
     path = write_result(result, args.out_dir)
-    for name, side in (("ours", result.ours), ("pipeline", result.baseline), ("pipeline default", base_default)):
+    for name, side in (("ours", result.ours), ("ours bf16", bf16), ("pipeline", result.baseline),
+                       ("pipeline default", base_default)):
         print(f"{name:>16}: {side['docs_per_s']:8.2f} docs/s {side['throughput']:10.1f} tokens/s "
               f"peak +{side['peak_rss_mib']} MiB, {side['spans']:.0f} spans, exact span F1 {side['span_f1_exact']:.3f}")
     print(f"ratio ours/pipeline (tokens/s): {result.ratio:.2f}x with the same batch size; {result.notes[0]}")
+    print(f"bf16: {bf16['throughput'] / result.baseline['throughput']:.2f}x the fp32 pipeline, "
+          f"span agreement with fp32 (exact span F1) {bf16['span_agreement_with_fp32']:.3f}")
     print(f"wrote {path}")
 
 

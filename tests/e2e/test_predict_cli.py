@@ -50,6 +50,18 @@ def test_news_article_jsonl(model_dir: Path) -> None:
     assert "premise" in {s["label"] for s in rec["spans"]}
 
 
+def test_bf16_precision_keeps_offsets_and_spans(model_dir: Path) -> None:
+    fp32 = run_argmine("predict", "--model", str(model_dir), "--format", "jsonl", str(NEWS))
+    bf16 = run_argmine("predict", "--model", str(model_dir), "--format", "jsonl", "--precision", "bf16", str(NEWS))
+    assert fp32.returncode == 0 and bf16.returncode == 0, bf16.stderr
+    (a,), (b,) = records(fp32.stdout), records(bf16.stdout)
+    check_offsets(b)
+    spans = lambda rec: {(s["start"], s["end"], s["label"]) for s in rec["spans"]}  # noqa: E731
+    # bfloat16 rounds the network's scores; the decoded spans agree with fp32 almost everywhere
+    agree = 2 * len(spans(a) & spans(b)) / max(len(spans(a)) + len(spans(b)), 1)
+    assert agree >= 0.8, (spans(a), spans(b))
+
+
 def test_stdin_pipe_and_crlf(model_dir: Path) -> None:
     text = "Taxes should rise because schools need money.\r\nHowever, critics say taxes hurt growth.\r\n"
     proc = run_argmine("predict", "--model", str(model_dir), "-", input=text)

@@ -138,8 +138,9 @@ class BiLSTMCNNCRF(nn.Module):
         word_ids, char_ids, mask = batch["word_ids"], batch["char_ids"], batch["mask"].bool()
         bsz, steps = word_ids.shape
         words = self.word_embed(word_ids)
-        chars = words.new_zeros(bsz, steps, self.char_cnn.out_dim)
-        chars[mask] = self.char_cnn(char_ids[mask])  # char CNN on real words only
+        char_vectors = self.char_cnn(char_ids[mask])  # char CNN on real words only
+        chars = char_vectors.new_zeros(bsz, steps, self.char_cnn.out_dim)  # its dtype (autocast)
+        chars[mask] = char_vectors
         x = self.dropout(torch.cat([words, chars], dim=-1))
         out = self.lstm(x, mask)
         return self.proj(self.dropout(out)) * mask.unsqueeze(2).to(out.dtype)

@@ -82,8 +82,9 @@ class PairEncoder(nn.Module):
         """One ``[n_components, 6H]`` tensor per unit."""
         word_ids, char_ids, mask = batch["word_ids"], batch["char_ids"], batch["mask"].bool()
         words = self.word_embed(word_ids)
-        chars = words.new_zeros(*word_ids.shape, self.char_cnn.out_dim)
-        chars[mask] = self.char_cnn(char_ids[mask])
+        char_vectors = self.char_cnn(char_ids[mask])
+        chars = char_vectors.new_zeros(*word_ids.shape, self.char_cnn.out_dim)
+        chars[mask] = char_vectors
         states = self.lstm(self.dropout(torch.cat([words, chars], dim=-1)), mask)
         states = self.dropout(states)
         out = []

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="sub-token window length (transformer models)")
     parser.add_argument("--stride", type=int, default=None, metavar="N",
                         help="sub-token overlap between windows (transformer models)")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                        help="bf16: bfloat16 autocast for the network (faster on CPUs with AVX-512 BF16)")
     return parser
 
 
@@ -79,7 +81,8 @@ def predict_command(argv: Sequence[str]) -> int:
     from argmine.predict.predictor import Predictor
 
     predictor = Predictor.load(args.model, batch_size=args.batch_size, schema=args.schema,
-                               max_length=args.max_length, stride=args.stride, unit=args.unit)
+                               max_length=args.max_length, stride=args.stride, unit=args.unit,
+                               precision=args.precision)
     sink = Sink(formats, args.out, predictor)
     failed = 0
     progress = _progress(len(sources))
