@@ -120,3 +120,12 @@ def test_essays_counts_speed_and_nltk_agreement(shared_corpora) -> None:
             assert list(tokenize._WORD_TOKENIZER.span_tokenize(sentence)) == list(
                 nltk_tokenizer.span_tokenize(sentence)
             )
+    # sentences: our Punkt (patterns compiled by re) equals NLTK's own Punkt on every line
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    ours = tokenize._sentence_tokenizer()
+    plain = PunktSentenceTokenizer(ours._params)
+    assert type(ours._lang_vars).__name__ == "_LanguageVars"
+    for text in all_texts:
+        for line in text.splitlines():
+            assert list(ours.span_tokenize(line)) == list(plain.span_tokenize(line))

@@ -87,6 +87,7 @@ class WordCharFeaturizer:
         for word, count in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
             if count >= self.min_count and word not in self.word_to_id:
                 self.word_to_id[word] = len(self.word_to_id)
+        self.__dict__.pop("_chars_of", None)
         self.char_to_id = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
         for char, _ in sorted(chars.items(), key=lambda kv: (-kv[1], kv[0])):
             if char not in self.char_to_id:
@@ -128,9 +129,13 @@ class WordCharFeaturizer:
     def encode(self, words: Sequence[str]) -> dict[str, list]:
         """``{"word_ids": [T], "char_ids": [T][<=max_word_length]}`` for one unit's words."""
         word_ids = [self.word_to_id.get(self._norm(w), UNK) for w in words]
-        char_ids = [
-            [self.char_to_id.get(c, UNK) for c in w[: self.max_word_length]] or [UNK] for w in words
-        ]
+        cache = self.__dict__.setdefault("_chars_of", {})  # word -> char ids (words repeat a lot)
+        char_ids = []
+        for w in words:
+            ids = cache.get(w)
+            if ids is None:
+                ids = cache[w] = [self.char_to_id.get(c, UNK) for c in w[: self.max_word_length]] or [UNK]
+            char_ids.append(list(ids))
         return {"word_ids": word_ids, "char_ids": char_ids}
 
     def collate(

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from nltk.tokenize.destructive import NLTKWordTokenizer
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 
 __all__ = ["paragraph_spans", "sentence_spans", "word_spans"]
 
@@ -79,7 +79,25 @@ def _sentence_tokenizer() -> PunktSentenceTokenizer:
     params.collocations = set(model.collocations)
     params.sent_starters = set(model.sent_starters)
     params.ortho_context = defaultdict(int, model.ortho_context)
-    return PunktSentenceTokenizer(params)
+    return PunktSentenceTokenizer(params, lang_vars=_LanguageVars())
+
+
+class _LanguageVars(PunktLanguageVars):
+    """Punkt's English language variables with the two hot patterns (period contexts, word
+    tokens) compiled by ``re`` instead of NLTK's time-limited ``regex`` wrapper: same pattern
+    text and flags, same sentences (checked on every essay by a test), about half the time."""
+
+    def period_context_re(self):  # noqa: ANN201 - NLTK's signature
+        cached = self.__dict__.get("_std_period_context")
+        if cached is None:
+            cached = self._std_period_context = _recompiled(super().period_context_re())
+        return cached
+
+    def _word_tokenizer_re(self):  # noqa: ANN202 - NLTK's signature
+        cached = self.__dict__.get("_std_word_tokenizer")
+        if cached is None:
+            cached = self._std_word_tokenizer = _recompiled(super()._word_tokenizer_re())
+        return cached
 
 
 def _sentences_in_line(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -105,12 +123,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _recompiled(pattern: object) -> object:
-    """NLTK's ``redos`` pattern recompiled with the standard ``re`` module (same pattern text)."""
+    """NLTK's ``redos`` pattern recompiled with the standard ``re`` module (same pattern text
+    and flags)."""
     source = getattr(pattern, "pattern", None)
     if not isinstance(source, str):
         return pattern
+    flags = int(getattr(pattern, "flags", 0)) & (re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE)
     try:
-        return re.compile(source)
+        return re.compile(source, flags)
     except re.error:  # a construct ``re`` lacks: keep NLTK's own pattern
         return pattern
 
