@@ -40,3 +40,19 @@ def test_stagblcc_paragraph_within_the_recorded_tolerance(shared_corpora: Path, 
         print(f"{key}: {ours['mean']:.4f} (recorded {recorded['ours'][key]['mean']:.4f}, "
               f"paper {recorded['paper'][key]:.4f})")
         assert ours["mean"] >= floor, (key, ours["mean"], floor)
+
+    # the exported essay model on a news article about a political dispute (written for the
+    # tests), unified labels: offsets hold, claims and premises are found, relations join spans
+    (model,) = (tmp_path / "runs").rglob("model/argmine.json")
+    news = REPO_ROOT / "tests" / "fixtures" / "news_dispute.txt"
+    proc = run_argmine("predict", "--model", str(model.parent), "--format", "jsonl", str(news))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rec = json.loads(proc.stdout)
+    assert rec["text"] == news.read_text(encoding="utf-8")
+    for span in rec["spans"]:
+        assert rec["text"][span["start"]:span["end"]] == span["text"]
+    labels = {s["label"] for s in rec["spans"]}
+    print("labels on the news article:", sorted(labels))
+    assert {"claim", "premise"} <= labels <= {"major_claim", "claim", "premise", "counter_argument"}
+    ids = {s["id"] for s in rec["spans"]}
+    assert rec["relations"] and all(r["source"] in ids and r["target"] in ids for r in rec["relations"])
