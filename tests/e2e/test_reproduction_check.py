@@ -2,8 +2,8 @@
 (the cheapest meaningful published setting, ~3 minutes on 2 CPU cores), one fixed seed, through
 ``argmine reproduce`` exactly as a user runs it.
 
-Its test C-F1 (100% and 50%) and R-F1 must not fall more than the setting's tolerance below the
-mean that ``experiments/eger2017_stagblcc_paragraph/results.json`` records (the 3-seed
+Its test C-F1 (100% and 50%) and R-F1 must not fall more than the setting's tolerance (or two
+standard deviations over seeds, if larger) below the mean that ``experiments/eger2017_stagblcc_paragraph/results.json`` records (the 3-seed
 reproduction made by the same command), so any change that degrades training, decoding or
 scoring fails here. The gap to the paper is printed, not asserted: that reproduction is below
 Eger et al.'s numbers (no pre-trained word embeddings offline; see experiments/README.md).
@@ -36,7 +36,9 @@ def test_stagblcc_paragraph_within_the_recorded_tolerance(shared_corpora: Path, 
     for key in ("test/c_f1_exact", "test/c_f1_50", "test/r_f1_exact", "test/r_f1_50"):
         ours = result["ours"][key]
         assert ours["n"] == 1
-        floor = recorded["ours"][key]["mean"] - tolerance
+        # the recorded runs used one torch thread; thread count changes float sums, so a seed
+        # may land anywhere in the spread of seeds: allow the larger of tolerance and 2 std
+        floor = recorded["ours"][key]["mean"] - max(tolerance, 2 * recorded["ours"][key]["std"])
         print(f"{key}: {ours['mean']:.4f} (recorded {recorded['ours'][key]['mean']:.4f}, "
               f"paper {recorded['paper'][key]:.4f})")
         assert ours["mean"] >= floor, (key, ours["mean"], floor)
