@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--copies", type=int, default=2, help="how many times the texts are repeated")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--out-dir", type=Path, default=REPO / "benchmarks" / "results", help="where predict.json goes")
     args = parser.parse_args()
@@ -148,7 +148,7 @@ def main() -> None:
     base_default = summarize(default_runs, "pipeline, default pipe(texts) (batch 1)", unit)
     result = Result(
         name="predict",
-        ours=summarize(ours_runs, f"argmine Predictor (batch {args.batch_size}, packing to 4096 tokens)", unit),
+        ours=summarize(ours_runs, f"argmine Predictor (batch {args.batch_size}, packing to 512 tokens)", unit),
         baseline=summarize(base_runs, f'pipeline("token-classification", aggregation_strategy="simple"), '
                                       f"batch_size={args.batch_size}", unit),
         goal=">= 2x the pipeline's tokens/s on the same MiniLM weights and texts",

@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "else jsonl; jsonl with --out)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default: stdout; brat and html need --out)")
-    parser.add_argument("--batch-size", type=int, default=32, metavar="N", help="windows per forward pass (short windows are packed into fuller batches)")
+    parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="windows per forward pass (short windows are packed into fuller batches)")
     parser.add_argument("--encoding", default="utf-8", help="input text encoding (default utf-8)")
     parser.add_argument("--schema", default="unified", choices=["unified", "native"],
                         help="label set of the output (default unified)")

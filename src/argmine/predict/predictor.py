@@ -45,7 +45,7 @@ class Predictor:
 
     PRECISIONS = ("fp32", "bf16")
 
-    def __init__(self, module: Any, unit: str = "paragraph", batch_size: int = 32, batch_tokens: int = 4096,
+    def __init__(self, module: Any, unit: str = "paragraph", batch_size: int = 16, batch_tokens: int = 512,
                  label_map: dict[str, str] | None = None, metadata: dict[str, Any] | None = None,
                  mapper: UnifiedMapper | None = None, precision: str = "fp32") -> None:
         if precision not in self.PRECISIONS:
@@ -64,7 +64,7 @@ class Predictor:
         self.mapper = mapper
 
     @classmethod
-    def load(cls, path: str | Path, batch_size: int = 32, schema: str = "unified",
+    def load(cls, path: str | Path, batch_size: int = 16, schema: str = "unified",
              max_length: int | None = None, stride: int | None = None, **overrides: Any) -> Predictor:
         """From an exported model folder (``<run>/model``) or a checkpoint file.
 

@@ -135,7 +135,7 @@ def serve_command(argv: Sequence[str]) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="largest accepted request body")
     parser.add_argument("--schema", default="unified", choices=["unified", "native"])
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=16)
     args = parser.parse_args(list(argv))
     from argmine.predict.predictor import Predictor
 
