@@ -57,3 +57,18 @@ def test_experiments_table_is_up_to_date_with_the_results_files() -> None:
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "results_table.py"), "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_overrides_may_follow_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import argmine.reproduce.commands as rc
+
+    seen = {}
+
+    def fake_run(cmd, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        seen["cmd"] = cmd
+        return subprocess.CompletedProcess(cmd, 3, stdout="")
+
+    monkeypatch.setattr(rc.subprocess, "run", fake_run)
+    with pytest.raises(ArgmineError, match="exit status 3"):
+        rc.reproduce_command(["eger2017_stagblcc_paragraph", "--seeds", "1", "--out", str(tmp_path), "logger=csv"])
+    assert "seed=1" in seen["cmd"] and seen["cmd"][-1] == "logger=csv"

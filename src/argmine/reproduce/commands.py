@@ -132,7 +132,7 @@ def reproduce_command(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run with the setting's quick overrides")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default experiments/NAME)")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # overrides may follow options
     known = settings()
     if args.list or not args.name:
         for name, meta in known.items():
