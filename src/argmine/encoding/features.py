@@ -69,6 +69,7 @@ class WordCharFeaturizer:
         self.word_vectors = word_vectors
         self.word_dim = word_dim
         self.pretrained = False  # the embedding matrix came from word_vectors
+        self._chars_of: dict[str, list[int]] = {}  # word -> char ids, filled by encode
         self.word_to_id: dict[str, int] = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
         self.char_to_id: dict[str, int] = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
 
@@ -87,7 +88,7 @@ class WordCharFeaturizer:
         for word, count in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
             if count >= self.min_count and word not in self.word_to_id:
                 self.word_to_id[word] = len(self.word_to_id)
-        self.__dict__.pop("_chars_of", None)
+        self._chars_of = {}
         self.char_to_id = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
         for char, _ in sorted(chars.items(), key=lambda kv: (-kv[1], kv[0])):
             if char not in self.char_to_id:
@@ -129,7 +130,7 @@ class WordCharFeaturizer:
     def encode(self, words: Sequence[str]) -> dict[str, list]:
         """``{"word_ids": [T], "char_ids": [T][<=max_word_length]}`` for one unit's words."""
         word_ids = [self.word_to_id.get(self._norm(w), UNK) for w in words]
-        cache = self.__dict__.setdefault("_chars_of", {})  # word -> char ids (words repeat a lot)
+        cache = self._chars_of  # words repeat a lot: look each one's characters up once
         char_ids = []
         for w in words:
             ids = cache.get(w)

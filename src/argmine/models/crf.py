@@ -31,6 +31,15 @@ def _penalty(allowed: Sequence | None, shape: tuple[int, ...]) -> torch.Tensor:
     return torch.where(table, 0.0, FORBIDDEN)
 
 
+def _log_matmul_exp(x: torch.Tensor, exp_matrix: torch.Tensor, matrix_shift: torch.Tensor) -> torch.Tensor:
+    """``log(exp(x) @ exp(M))`` per row, given ``exp_matrix = exp(M - matrix_shift)`` (columns
+    shifted by their max): ``x`` is shifted by its row max, so nothing overflows. The clamp
+    keeps ``log`` and its gradient finite where every term is zero."""
+    shift = x.max(dim=1, keepdim=True).values
+    summed = (x - shift).exp() @ exp_matrix
+    return summed.clamp_min(torch.finfo(x.dtype).tiny).log() + shift + matrix_shift
+
+
 class CRF(nn.Module):
     """Linear-chain CRF with learned start, transition (``[from, to]``) and end scores.
 
@@ -95,11 +104,8 @@ class CRF(nn.Module):
         # less likely than with the -10000 penalty: no visible change in log Z).
         col_max = trans.max(dim=0).values  # [K]
         exp_trans = (trans - col_max).exp()  # [K, K], entries in [0, 1]
-        tiny = torch.finfo(emissions.dtype).tiny
         for t in range(1, emissions.size(1)):
-            shift = alpha.max(dim=1, keepdim=True).values
-            summed = (alpha - shift).exp() @ exp_trans
-            nxt = summed.clamp_min(tiny).log() + shift + col_max + emissions[:, t]
+            nxt = _log_matmul_exp(alpha, exp_trans, col_max) + emissions[:, t]
             alpha = torch.where(mask[:, t : t + 1], nxt, alpha)
             if keep:
                 alphas.append(alpha)
@@ -174,12 +180,8 @@ class CRF(nn.Module):
         betas = [beta]
         row_max = trans.max(dim=1).values  # [K]; same exp-space product as _forward_alphas
         exp_trans_t = (trans - row_max.unsqueeze(1)).exp().t()
-        tiny = torch.finfo(emissions.dtype).tiny
         for t in range(steps - 2, -1, -1):
-            after = emissions[:, t + 1] + beta
-            shift = after.max(dim=1, keepdim=True).values
-            summed = (after - shift).exp() @ exp_trans_t
-            nxt = summed.clamp_min(tiny).log() + shift + row_max
+            nxt = _log_matmul_exp(emissions[:, t + 1] + beta, exp_trans_t, row_max)
             beta = torch.where(mask[:, t + 1 : t + 2], nxt, end.expand_as(nxt))
             betas.append(beta)
         betas.reverse()
