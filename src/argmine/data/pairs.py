@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lightning.pytorch as pl
+import torch
 from torch.utils.data import DataLoader
 
 from argmine.data.datamodule import stage_documents
@@ -44,7 +45,7 @@ class PairRecord:
     stances: list[str | None]
     links: set[tuple[int, int]]
     encoded: dict[str, Any] = field(default_factory=dict)
-    features: list[list[float]] = field(default_factory=list)
+    features: Any = None  # [n_components, NUM_STRUCTURAL_FEATURES] float tensor, built once
 
 
 #: Structural features per component (Stab & Gurevych's strongest feature group): the unit is
@@ -166,7 +167,9 @@ class PairDataModule(pl.LightningDataModule):
                 units = [u for u in make_units(doc, self.unit) if u.spans]
                 for position, unit in enumerate(units):
                     rec = make_pair_record(i, doc, unit)
-                    rec.features = structural_features(position, len(units), len(unit.spans))
+                    rec.features = torch.tensor(
+                        structural_features(position, len(units), len(unit.spans)), dtype=torch.float32
+                    ).reshape(len(unit.spans), NUM_STRUCTURAL_FEATURES)
                     records.append(rec)
             self.records[stage] = records
         declared = list(self.schema.span_labels or [])
@@ -211,8 +214,6 @@ class PairDataModule(pl.LightningDataModule):
     def _loader(self, stage: str, shuffle: bool) -> DataLoader:
         if stage not in self.records:
             raise ConfigError(f"no data for stage {stage!r}: data.splits is {self.splits}")
-        import torch
-
         generator = torch.Generator().manual_seed(self.seed)
         return DataLoader(
             list(range(len(self.records[stage]))),

@@ -94,8 +94,8 @@ class PairEncoder(nn.Module):
             ]
             rep = torch.stack(reps) if reps else states.new_zeros(0, self.type_head[0].in_features - self.num_features)
             if self.num_features:
-                feats = torch.tensor(batch["features"][b], dtype=rep.dtype, device=rep.device)
-                rep = torch.cat([rep, feats.reshape(len(ranges), self.num_features)], dim=1)
+                feats = batch["features"][b].to(device=rep.device, dtype=rep.dtype)
+                rep = torch.cat([rep, feats], dim=1)
             out.append(rep)
         return out
 
