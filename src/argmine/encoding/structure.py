@@ -24,7 +24,13 @@ from dataclasses import replace
 from argmine.documents import Relation, Span
 from argmine.errors import DocumentError
 
-__all__ = ["EGER_RELATION_NAMES", "encode_structure", "decode_structure"]
+__all__ = [
+    "EGER_RELATION_NAMES",
+    "encode_structure",
+    "decode_structure",
+    "relation_names_in",
+    "structure_from_tags",
+]
 
 EGER_RELATION_NAMES: Mapping[str, str] = {"supports": "Support", "attacks": "Attack"}
 
@@ -119,3 +125,31 @@ def _target(source: int, distance: str, n: int) -> int | None:
         return None
     target = source + d
     return target if d != 0 and 0 <= target < n else None
+
+
+def relation_names_in(labels: Sequence[str]) -> list[str]:
+    """The relation names used by compound labels (``Premise:-1:Support`` -> ``Support``), sorted."""
+    return sorted({parts[2] for parts in (lab.split(":") for lab in labels) if len(parts) == 3})
+
+
+def structure_from_tags(
+    tags: Sequence[str], scheme: str = "BIO"
+) -> list[tuple[int, int, str, int | None, str | None]]:
+    """Spans of a compound-tag sequence with their encoded links, in token indices.
+
+    Returns ``(first, last + 1, label, target, relation)`` per span in text order: ``target`` is
+    the index of the linked span in this list, ``relation`` the encoded relation name. A link
+    whose distance points outside the sequence (e.g. outside a training window) keeps its
+    ``relation`` with ``target=None``; a span without a link has both ``None``. Used to
+    supervise a link scorer from the same tags the tagger learns.
+    """
+    from argmine.encoding.tags import tags_to_spans
+
+    spans = tags_to_spans([(i, i + 1) for i in range(len(tags))], tags, scheme)
+    out: list[tuple[int, int, str, int | None, str | None]] = []
+    for i, (first, end, label) in enumerate(spans):
+        parts = label.split(":")
+        target = _target(i, parts[1], len(spans)) if len(parts) == 3 and parts[2] else None
+        relation = parts[2] if len(parts) == 3 and parts[2] else None
+        out.append((first, end, parts[0], target, relation))
+    return out

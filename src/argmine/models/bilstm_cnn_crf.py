@@ -17,6 +17,7 @@ from argmine.errors import ArgmineError
 from argmine.models.crf import AllowedTransitions
 from argmine.models.dropout import FastDropout
 from argmine.models.heads import TaggingHead
+from argmine.models.links import build_link_scorer, gold_structures
 
 
 class CharCNN(nn.Module):
@@ -90,6 +91,11 @@ class BiLSTMCNNCRF(nn.Module):
 
     Batch keys: ``word_ids [B,T]``, ``char_ids [B,T,C]``, ``mask [B,T]`` (padding at the end),
     and for ``loss`` ``tags [B,T]`` (``-100`` on padding).
+
+    ``link_head=True`` adds a :class:`~argmine.models.links.LinkScorer` over the BiLSTM states
+    of each span (joint relation step for ``target=structure``; ``link_tags`` and
+    ``link_tag_scheme`` are passed by ``TaggerModule``): trained on the gold spans and links
+    encoded in the compound tags, its links replace those decoded from the tags' distances.
     """
 
     def __init__(
@@ -108,6 +114,11 @@ class BiLSTMCNNCRF(nn.Module):
         use_crf: bool = True,
         pretrained_embeddings: torch.Tensor | None = None,
         freeze_embeddings: bool = False,
+        link_head: bool = False,
+        link_tags: list[str] | None = None,
+        link_tag_scheme: str = "BIO",
+        link_hidden: int = 100,
+        link_weight: float = 1.0,
     ) -> None:
         super().__init__()
         if pretrained_embeddings is not None:
@@ -132,9 +143,19 @@ class BiLSTMCNNCRF(nn.Module):
         self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
         self.proj = nn.Linear(2 * hidden_size, num_tags)
         self.head = TaggingHead(num_tags, use_crf, allowed_transitions)
+        self.tag_names = list(link_tags) if link_tags is not None else None
+        self.tag_scheme = link_tag_scheme
+        self.link_weight = link_weight
+        self.links = build_link_scorer(
+            link_head, 2 * hidden_size, self.tag_names, link_hidden, dropout
+        )
 
     def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Tag scores ``[B, T, K]`` (zeros at padding)."""
+        return self.encode(batch)[0]
+
+    def encode(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Tag scores ``[B, T, K]`` (zeros at padding) and the BiLSTM states ``[B, T, 2H]``."""
         word_ids, char_ids, mask = batch["word_ids"], batch["char_ids"], batch["mask"].bool()
         bsz, steps = word_ids.shape
         words = self.word_embed(word_ids)
@@ -143,18 +164,27 @@ class BiLSTMCNNCRF(nn.Module):
         chars[mask] = char_vectors
         x = self.dropout(torch.cat([words, chars], dim=-1))
         out = self.lstm(x, mask)
-        return self.proj(self.dropout(out)) * mask.unsqueeze(2).to(out.dtype)
+        return self.proj(self.dropout(out)) * mask.unsqueeze(2).to(out.dtype), out
 
     def loss(
-        self, batch: dict[str, torch.Tensor], emissions: torch.Tensor | None = None
+        self,
+        batch: dict[str, torch.Tensor],
+        emissions: torch.Tensor | None = None,
+        states: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Loss on ``batch["tags"]``: CRF NLL (mean over rows) or token cross-entropy.
+        """Loss on ``batch["tags"]``: CRF NLL (mean over rows) or token cross-entropy, plus
+        ``link_weight`` times the link loss with a link head.
 
-        Pass ``emissions`` already computed for this batch to avoid a second forward pass.
+        Pass ``emissions`` (and, with a link head, ``states``) already computed for this batch
+        to avoid a second forward pass.
         """
-        if emissions is None:
-            emissions = self.emissions(batch)
-        return self.head.loss(emissions, batch["tags"], batch["mask"])
+        if emissions is None or (self.links is not None and states is None):
+            emissions, states = self.encode(batch)
+        loss = self.head.loss(emissions, batch["tags"], batch["mask"])
+        if self.links is None or states is None:
+            return loss
+        structures = gold_structures(batch["tags"], batch["mask"], self.tag_names or [], self.tag_scheme)
+        return loss + self.link_weight * self.links.loss(self.dropout(states), structures)
 
     def decode(
         self, emissions: torch.Tensor, mask: torch.Tensor

@@ -12,6 +12,7 @@ character spans (and relations for ``target=structure``) and updates one metric 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,7 @@ from torchmetrics import MeanMetric
 
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.stance import derive_counter_arguments
-from argmine.encoding.structure import decode_structure
+from argmine.encoding.structure import EGER_RELATION_NAMES, decode_structure
 from argmine.encoding.tags import TagVocab, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
 from argmine.errors import CheckpointError, DocumentError
@@ -100,6 +101,8 @@ class TaggerModule(pl.LightningModule):
                 "allowed_transitions": tag_vocab.allowed_transitions(),
                 **featurizer.model_kwargs(),
             }
+            if "link_tags" in inspect.signature(net).parameters:  # a link head reads the tags
+                derived.update(link_tags=list(tag_vocab.tags), link_tag_scheme=tag_vocab.scheme)
             self.net = net(**derived)
             user = dict(getattr(net, "keywords", {}))
             self.net_kwargs = {k: v for k, v in {**user, **derived}.items() if jsonable(v)}
@@ -113,7 +116,7 @@ class TaggerModule(pl.LightningModule):
             }
         )
         self.eval_loss = torch.nn.ModuleDict({stage: MeanMetric() for stage in ("val", "test")})
-        self._collected: dict[str, dict[int, list[tuple[int, int, torch.Tensor]]]] = defaultdict(
+        self._collected: dict[str, dict[int, list[tuple[Any, ...]]]] = defaultdict(
             dict
         )
         self.predictions: dict[str, list[Document]] = {}
@@ -156,9 +159,16 @@ class TaggerModule(pl.LightningModule):
         }
 
     # -- evaluation ----------------------------------------------------------------------------
+    def window_outputs(self, batch: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Emissions of a batch of windows, and the word vectors when the net has a link head."""
+        if getattr(self.net, "links", None) is None:
+            return self.net.emissions(batch), None
+        return self.net.encode(batch)
+
     def _eval_step(self, batch: dict[str, Any], stage: str) -> None:
-        emissions = self.net.emissions(batch)
-        loss = self.net.loss(batch, emissions=emissions)
+        emissions, states = self.window_outputs(batch)
+        extra = {} if states is None else {"states": states}
+        loss = self.net.loss(batch, emissions=emissions, **extra)
         # a weighted mean synced as sums, so the loss is the same on any number of processes
         self.eval_loss[stage].update(loss.detach(), weight=len(batch["unit_index"]))
         lengths = batch["mask"].sum(dim=1).tolist()
@@ -166,9 +176,10 @@ class TaggerModule(pl.LightningModule):
         for b, (ri, (first, last)) in enumerate(
             zip(batch["unit_index"], batch["word_range"], strict=True)
         ):
-            store.setdefault(ri, []).append(
-                (first, last, emissions[b, : lengths[b]].detach().float().cpu())
-            )
+            window = (first, last, emissions[b, : lengths[b]].detach().float().cpu())
+            if states is not None:
+                window += (states[b, : lengths[b]].detach().float().cpu(),)
+            store.setdefault(ri, []).append(window)
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         self._eval_step(batch, "val")
@@ -219,7 +230,9 @@ class TaggerModule(pl.LightningModule):
             for ri in ris:
                 rec = records[ri]
                 tag_ids, confidences = decoded[ri]
-                spans, relations = self.tags_to_structure(rec.unit.tokens, tag_ids, confidences)
+                spans, relations = self.unit_structure(
+                    rec.unit.tokens, tag_ids, confidences, collected[ri]
+                )
                 pred_spans.extend(spans)
                 pred_relations.extend(relations)
                 pred_tags.extend(tag_ids)
@@ -253,8 +266,8 @@ class TaggerModule(pl.LightningModule):
         self.predictions[stage] = predictions
 
     def _gather(
-        self, collected: dict[int, list[tuple[int, int, torch.Tensor]]]
-    ) -> tuple[dict[int, list[tuple[int, int, torch.Tensor]]], Callable[[int], bool]]:
+        self, collected: dict[int, list[tuple[Any, ...]]]
+    ) -> tuple[dict[int, list[tuple[Any, ...]]], Callable[[int], bool]]:
         """Under DDP every rank sees only some windows: gather all of them, and let rank ``r``
         score the documents with ``index % world_size == r`` (so each is scored exactly once
         with all its units). Single process: everything, unchanged."""
@@ -263,7 +276,7 @@ class TaggerModule(pl.LightningModule):
             return collected, lambda _doc: True
         parts: list[Any] = [None] * world
         torch.distributed.all_gather_object(parts, collected)
-        merged: dict[int, list[tuple[int, int, torch.Tensor]]] = {}
+        merged: dict[int, list[tuple[Any, ...]]] = {}
         for part in parts:
             for ri, windows in part.items():
                 merged.setdefault(ri, []).extend(windows)
@@ -275,17 +288,13 @@ class TaggerModule(pl.LightningModule):
     # -- decoding (shared with prediction) -----------------------------------------------------------
     @torch.inference_mode()
     def decode_units(
-        self, units: list[tuple[int, list[tuple[int, int, torch.Tensor]]]], batch_size: int = 64
+        self, units: list[tuple[int, list[tuple[Any, ...]]]], batch_size: int = 64
     ) -> list[tuple[list[int], list[float]]]:
-        """Stitch each unit's window emissions and decode whole units in batches."""
-        stitched = []
-        for n_tokens, windows in units:
-            if len(windows) == 1 and windows[0][0] == 0 and windows[0][1] == n_tokens:
-                stitched.append(windows[0][2])
-            else:
-                ranges = [(a, b) for a, b, _ in windows]
-                scores = [w for _, _, w in windows]
-                stitched.append(torch.as_tensor(stitch_token_scores(n_tokens, ranges, scores)))
+        """Stitch each unit's window emissions and decode whole units in batches.
+
+        A window is ``(first word, end word, emissions)``, optionally followed by word vectors.
+        """
+        stitched = [_stitch(n_tokens, windows, 2) for n_tokens, windows in units]
         out: list[tuple[list[int], list[float]]] = []
         for i in range(0, len(stitched), batch_size):
             chunk = stitched[i : i + batch_size]
@@ -315,6 +324,36 @@ class TaggerModule(pl.LightningModule):
         if self.target != "structure":
             return spans, []
         return decode_structure(spans)
+
+    def unit_structure(
+        self,
+        tokens: list[tuple[int, int]],
+        tag_ids: list[int],
+        confidences: list[float],
+        windows: list[tuple[Any, ...]],
+    ) -> tuple[list[Span], list[Relation]]:
+        """Spans and relations of one decoded unit; with a link head its links replace those
+        decoded from the tags (``windows`` as in :meth:`decode_units`, with word vectors)."""
+        spans, relations = self.tags_to_structure(tokens, tag_ids, confidences)
+        links = getattr(self.net, "links", None)
+        if links is None or self.target != "structure" or not spans:
+            return spans, relations
+        states = _stitch(len(tokens), windows, 3).to(self.device)
+        first = {s: i for i, (s, _) in enumerate(tokens)}
+        end = {e: i + 1 for i, (_, e) in enumerate(tokens)}
+        bounds = [(first[sp.start], end[sp.end]) for sp in spans]
+        native = {v: k for k, v in EGER_RELATION_NAMES.items()}
+        out = []
+        for i, link in enumerate(links.decode(states, bounds)):
+            if link is not None:
+                target, name, score = link
+                out.append(
+                    Relation(
+                        spans[i].id, spans[target].id, native.get(name, name),
+                        f"R{len(out) + 1}", score=score,
+                    )
+                )
+        return spans, out
 
     # -- persistence (no pickled objects in checkpoints) ---------------------------------------------
     def export_state(self) -> dict[str, Any]:
@@ -369,6 +408,14 @@ class TaggerModule(pl.LightningModule):
             net_kwargs=net_kwargs,
             **kwargs,
         )
+
+
+def _stitch(n_tokens: int, windows: list[tuple[Any, ...]], field: int) -> torch.Tensor:
+    """One unit's per-token rows of ``field`` (2: emissions, 3: word vectors) from its windows."""
+    if len(windows) == 1 and windows[0][0] == 0 and windows[0][1] == n_tokens:
+        return windows[0][field]
+    ranges = [(w[0], w[1]) for w in windows]
+    return torch.as_tensor(stitch_token_scores(n_tokens, ranges, [w[field] for w in windows]))
 
 
 def rng_state() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from argmine.errors import CheckpointError
 from argmine.models.crf import AllowedTransitions
 from argmine.models.encoders import resolve_encoder
 from argmine.models.heads import TaggingHead
+from argmine.models.links import build_link_scorer, gold_structures
 
 
 def gather_first_subtokens(hidden: torch.Tensor, word_index: torch.Tensor) -> torch.Tensor:
@@ -41,6 +42,13 @@ class TransformerTagger(nn.Module):
         head: ``"softmax"`` or ``"crf"``.
         allowed_transitions: CRF constraints (``TagVocab.allowed_transitions()``).
         dropout: dropout on the word vectors before the linear layer.
+        link_head: add a :class:`~argmine.models.links.LinkScorer` over the spans (joint
+            relation step for ``target=structure``): trained on the gold spans and links encoded
+            in the compound tags, it replaces the links decoded from the tags' distances.
+        link_tags: tag names (passed by ``TaggerModule`` from the data; needed by ``link_head``).
+        link_tag_scheme: the tags' scheme (passed by ``TaggerModule``).
+        link_hidden: size of the link scorer's span projections.
+        link_weight: weight of the link loss added to the tagging loss.
         pretrained: load the encoder weights from ``model_name_or_path``; with False only its
             config is read (``AutoModel.from_config``) and the weights must come from a state
             dict afterwards (loading an exported model, no download).
@@ -55,6 +63,11 @@ class TransformerTagger(nn.Module):
         dropout: float = 0.1,
         pretrained: bool = True,
         encoder_config: Any | None = None,
+        link_head: bool = False,
+        link_tags: list[str] | None = None,
+        link_tag_scheme: str = "BIO",
+        link_hidden: int = 256,
+        link_weight: float = 1.0,
     ) -> None:
         super().__init__()
         from transformers import AutoConfig, AutoModel
@@ -78,6 +91,12 @@ class TransformerTagger(nn.Module):
         self.classifier = nn.Linear(self.encoder.config.hidden_size, num_tags)
         # training windows may start or end inside a span: no start/end constraints in the loss
         self.head = TaggingHead(num_tags, head == "crf", allowed_transitions, windowed=True)
+        self.tag_names = list(link_tags) if link_tags is not None else None
+        self.tag_scheme = link_tag_scheme
+        self.link_weight = link_weight
+        self.links = build_link_scorer(
+            link_head, self.encoder.config.hidden_size, self.tag_names, link_hidden, dropout
+        )
         self.train()  # from_pretrained leaves the encoder in eval mode (dropout off)
 
     @classmethod
@@ -111,23 +130,38 @@ class TransformerTagger(nn.Module):
         """Write the encoder's ``config.json`` to ``folder`` (rebuild with ``pretrained=False``)."""
         self.encoder.config.save_pretrained(str(folder))
 
-    def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def encode(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Emissions ``[B, T, K]`` and the word vectors ``[B, T, H]`` they were computed from."""
         hidden = self.encoder(
             input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
         ).last_hidden_state
         words = gather_first_subtokens(hidden, batch["word_index"])
-        return self.classifier(self.dropout(words))
+        return self.classifier(self.dropout(words)), words
+
+    def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.encode(batch)[0]
 
     def loss(
-        self, batch: dict[str, torch.Tensor], emissions: torch.Tensor | None = None
+        self,
+        batch: dict[str, torch.Tensor],
+        emissions: torch.Tensor | None = None,
+        states: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Loss on ``batch["tags"]``: CRF NLL (mean over rows) or token cross-entropy.
+        """Loss on ``batch["tags"]``: CRF NLL (mean over rows) or token cross-entropy, plus
+        ``link_weight`` times the link loss with a link head.
 
-        Pass ``emissions`` already computed for this batch to avoid a second forward pass.
+        Pass ``emissions`` (and, with a link head, the word vectors ``states``) already computed
+        for this batch to avoid a second forward pass.
         """
-        if emissions is None:
-            emissions = self.emissions(batch)
-        return self.head.loss(emissions, batch["tags"], batch["mask"])
+        if emissions is None or (self.links is not None and states is None):
+            emissions, states = self.encode(batch)
+        loss = self.head.loss(emissions, batch["tags"], batch["mask"])
+        if self.links is None or states is None:
+            return loss
+        structures = gold_structures(
+            batch["tags"], batch["mask"], self.tag_names or [], self.tag_scheme
+        )
+        return loss + self.link_weight * self.links.loss(self.dropout(states), structures)
 
     def decode(
         self, emissions: torch.Tensor, mask: torch.Tensor

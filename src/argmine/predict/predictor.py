@@ -154,22 +154,27 @@ class Predictor:
                 if window["word_range"][1] > window["word_range"][0]:
                     windows.append((ui, window))
         windows.sort(key=lambda item: window_length(item[1]))
-        collected: dict[int, list[tuple[int, int, torch.Tensor]]] = {}
+        collected: dict[int, list[tuple[Any, ...]]] = {}
         for chunk in self._batches(windows, batch_size):
             batch = module.featurizer.collate([w for _, w in chunk], None)
             batch = {k: v.to(module.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
             with self._autocast(module.device):
-                emissions = module.net.emissions(batch).float().cpu()
+                emissions, states = module.window_outputs(batch)
+            emissions = emissions.float().cpu()
+            states = states.float().cpu() if states is not None else None
             lengths = batch["mask"].sum(dim=1).tolist()
             for b, (ui, window) in enumerate(chunk):
                 first, last = window["word_range"]
-                collected.setdefault(ui, []).append((first, last, emissions[b, : lengths[b]]))
+                item = (first, last, emissions[b, : lengths[b]])
+                if states is not None:
+                    item += (states[b, : lengths[b]],)
+                collected.setdefault(ui, []).append(item)
         order = sorted(collected)
         decoded = module.decode_units([(units[ui][1].n_tokens, collected[ui]) for ui in order])
         per_doc: dict[int, tuple[list[Any], list[Any]]] = {di: ([], []) for di in range(len(docs))}
         for ui, (tag_ids, conf) in zip(order, decoded, strict=True):
             di, unit = units[ui]
-            spans, relations = module.tags_to_structure(unit.tokens, tag_ids, conf)
+            spans, relations = module.unit_structure(unit.tokens, tag_ids, conf, collected[ui])
             per_doc[di][0].extend(spans)
             per_doc[di][1].extend(relations)
         from argmine.encoding.stance import derive_counter_arguments

@@ -33,7 +33,7 @@ TOP_LEVEL_KEYS = {
 }
 # arguments filled in by code (data-derived); a user must not set them in config
 DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab", "type_labels",
-           "num_types", "pretrained_embeddings"}
+           "num_types", "pretrained_embeddings", "link_tags", "link_tag_scheme"}
 
 
 def check_config(cfg: DictConfig) -> None:

@@ -1,0 +1,180 @@
+"""Biaffine link scorer over span representations: the relation step of the joint tagger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from argmine.encoding.structure import relation_names_in, structure_from_tags
+from argmine.errors import ConfigError
+
+__all__ = ["LinkScorer", "SpanStructure", "build_link_scorer", "gold_structures"]
+
+# (first word, last word + 1, label, target span index or None, relation name or None)
+SpanStructure = tuple[int, int, str, int | None, str | None]
+
+
+class LinkScorer(nn.Module):
+    """For each span, a distribution over its outgoing link's target and the link's relation.
+
+    A span is represented by ``[first word; last word; mean of its words]``. Source and target
+    projections (one-layer MLPs) are scored biaffinely, plus a learned bias per signed distance
+    (clipped to ``max_distance`` spans); a separate score stands for "no outgoing link". So each
+    span has at most one outgoing link (the essays' tree constraint), always to another span of
+    the same sequence: decoding cannot produce a relation to a missing component. Relation labels
+    come from a linear layer over the source and target projections.
+
+    Limits: links only within the scored sequence (a paragraph or window); no global tree or
+    acyclicity constraint beyond one outgoing link per span.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        relations: Sequence[str],
+        hidden: int = 256,
+        max_distance: int = 10,
+        dropout: float = 0.1,
+    ) -> None:
+        super().__init__()
+        if not relations:
+            raise ValueError("LinkScorer needs at least one relation name")
+        self.relations = list(relations)
+        self.max_distance = max_distance
+        self.source = nn.Sequential(nn.Linear(3 * input_dim, hidden), nn.GELU(), nn.Dropout(dropout))
+        self.target = nn.Sequential(nn.Linear(3 * input_dim, hidden), nn.GELU(), nn.Dropout(dropout))
+        self.bilinear = nn.Parameter(torch.zeros(hidden, hidden))
+        self.target_bias = nn.Linear(hidden, 1)
+        self.no_link = nn.Linear(hidden, 1)
+        self.distance = nn.Embedding(2 * max_distance + 1, 1)
+        nn.init.zeros_(self.distance.weight)
+        self.label = nn.Linear(2 * hidden, len(self.relations))
+
+    # -- representation and scores ------------------------------------------------------------
+    @staticmethod
+    def represent(words: torch.Tensor, bounds: torch.Tensor) -> torch.Tensor:
+        """``words [B, T, H]``, ``bounds [B, S, 2]`` (first, end) -> ``[B, S, 3H]``."""
+        words = words.float()
+        steps = words.size(1)
+        sums = F.pad(words.cumsum(1), (0, 0, 1, 0))
+
+        def pick(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+            return values.gather(1, index.unsqueeze(-1).expand(-1, -1, values.size(-1)))
+
+        starts, ends = bounds[..., 0], bounds[..., 1]
+        length = (ends - starts).clamp(min=1).unsqueeze(-1).float()
+        mean = (pick(sums, ends) - pick(sums, starts)) / length
+        first = pick(words, starts.clamp(0, steps - 1))
+        last = pick(words, (ends - 1).clamp(0, steps - 1))
+        return torch.cat([first, last, mean], dim=-1)
+
+    def scores(
+        self, words: torch.Tensor, bounds: torch.Tensor, span_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Link logits ``[B, S, S + 1]`` (column 0: no link, column ``j + 1``: link to span j)
+        and the source/target projections ``[B, S, hidden]``."""
+        reps = self.represent(words, bounds)
+        src, tgt = self.source(reps), self.target(reps)
+        pair = src @ self.bilinear @ tgt.transpose(1, 2) + self.target_bias(tgt).transpose(1, 2)
+        n = bounds.size(1)
+        index = torch.arange(n, device=bounds.device)
+        distance = (index[None, :] - index[:, None]).clamp(-self.max_distance, self.max_distance)
+        pair = pair + self.distance(distance + self.max_distance).squeeze(-1)
+        invalid = torch.eye(n, dtype=torch.bool, device=bounds.device)[None] | ~span_mask[:, None, :]
+        pair = pair.masked_fill(invalid, torch.finfo(pair.dtype).min / 2)
+        return torch.cat([self.no_link(src), pair], dim=-1), src, tgt
+
+    def label_logits(
+        self, src: torch.Tensor, tgt: torch.Tensor, rows: torch.Tensor, sources: torch.Tensor,
+        targets: torch.Tensor,
+    ) -> torch.Tensor:
+        return self.label(torch.cat([src[rows, sources], tgt[rows, targets]], dim=-1))
+
+    # -- training -----------------------------------------------------------------------------
+    def loss(self, words: torch.Tensor, structures: Sequence[Sequence[SpanStructure]]) -> torch.Tensor:
+        """Summed link + relation cross-entropy per row, averaged over rows.
+
+        ``structures`` has one list per row of ``words``. A span with a relation name but no
+        target (its target lies outside the row) is not scored.
+        """
+        rows = len(structures)
+        width = max((len(s) for s in structures), default=0)
+        if width == 0:
+            return words.sum() * 0.0
+        device = words.device
+        bounds = torch.zeros(rows, width, 2, dtype=torch.long)
+        span_mask = torch.zeros(rows, width, dtype=torch.bool)
+        gold = torch.full((rows, width), -100, dtype=torch.long)
+        linked: list[tuple[int, int, int, int]] = []
+        for r, spans in enumerate(structures):
+            for i, (first, end, _label, target, relation) in enumerate(spans):
+                bounds[r, i, 0], bounds[r, i, 1] = first, end
+                span_mask[r, i] = True
+                if target is not None and relation in self.relations:
+                    gold[r, i] = target + 1
+                    linked.append((r, i, target, self.relations.index(relation)))
+                elif relation is None:
+                    gold[r, i] = 0
+        logits, src, tgt = self.scores(words, bounds.to(device), span_mask.to(device))
+        loss = F.cross_entropy(
+            logits.reshape(-1, width + 1), gold.to(device).reshape(-1), ignore_index=-100,
+            reduction="sum",
+        )
+        if linked:
+            r, s, t, y = (torch.tensor(col, device=device) for col in zip(*linked, strict=True))
+            loss = loss + F.cross_entropy(self.label_logits(src, tgt, r, s, t), y, reduction="sum")
+        return loss / rows
+
+    # -- decoding -----------------------------------------------------------------------------
+    @torch.no_grad()
+    def decode(
+        self, words: torch.Tensor, bounds: Sequence[tuple[int, int]]
+    ) -> list[tuple[int, str, float] | None]:
+        """Per span of one sequence (``words [T, H]``): ``(target index, relation, score)`` of
+        its outgoing link, or ``None``. ``score`` is the probability of the chosen target."""
+        if not bounds:
+            return []
+        b = torch.tensor([list(x) for x in bounds], dtype=torch.long, device=words.device)[None]
+        mask = torch.ones(1, len(bounds), dtype=torch.bool, device=words.device)
+        logits, src, tgt = self.scores(words[None], b, mask)
+        probs = logits[0].float().softmax(-1)
+        best_p, best = probs.max(-1)
+        out: list[tuple[int, str, float] | None] = []
+        for i, (k, p) in enumerate(zip(best.tolist(), best_p.tolist(), strict=True)):
+            if k == 0:
+                out.append(None)
+                continue
+            zero = torch.zeros(1, dtype=torch.long, device=words.device)
+            rel = self.label_logits(src, tgt, zero, zero + i, zero + k - 1).argmax(-1).item()
+            out.append((k - 1, self.relations[int(rel)], float(p)))
+        return out
+
+
+def build_link_scorer(
+    enabled: bool, input_dim: int, tags: Sequence[str] | None, hidden: int, dropout: float
+) -> LinkScorer | None:
+    """The link head of a tagger network (``None`` when disabled); its relation names come from
+    the compound tags, so the data must use ``target=structure``."""
+    if not enabled:
+        return None
+    relations = relation_names_in(list(tags or []))
+    if not relations:
+        raise ConfigError(
+            "model.net.link_head=true needs data.target=structure (compound tags with links); "
+            "these tags encode no relation"
+        )
+    return LinkScorer(input_dim, relations, hidden=hidden, dropout=dropout)
+
+
+def gold_structures(
+    tags: torch.Tensor, mask: torch.Tensor, names: Sequence[str], scheme: str
+) -> list[list[SpanStructure]]:
+    """Gold spans and links of each row of a batch, read from its compound tag ids (ids outside
+    the vocabulary, e.g. ignored context positions, count as ``O``)."""
+    out = []
+    for row, n in zip(tags.tolist(), mask.sum(1).tolist(), strict=True):
+        out.append(structure_from_tags([names[t] if 0 <= t < len(names) else "O" for t in row[:n]], scheme))
+    return out
