@@ -91,7 +91,8 @@ def test_tiny_minilm_joint_model_with_link_head_overfits(tmp_path) -> None:
     dm.prepare_corpus()
     featurizer = SubwordFeaturizer("minilm", max_length=256, stride=32)
     dm.attach_featurizer(featurizer)
-    net = partial(TransformerTagger, model_name_or_path="minilm", head="crf", link_head=True, dropout=0.0)
+    net = partial(TransformerTagger, model_name_or_path="minilm", head="crf", link_head=True, dropout=0.0,
+                  tag_distances=False)
     model = TaggerModule(net, partial(torch.optim.AdamW, lr=3e-4), featurizer, **dm.model_inputs())
     assert model.net.links is not None and {"attack", "support"} <= set(model.net.links.relations)
     trainer = pl.Trainer(max_epochs=30, logger=False, enable_checkpointing=False, enable_progress_bar=False,
@@ -114,7 +115,21 @@ def test_tiny_minilm_joint_model_with_link_head_overfits(tmp_path) -> None:
         assert {(ids[r.source], ids[r.target], r.label) for r in p.relations} == gold_links
 
 
-def test_tiny_bilstm_joint_model_with_link_head_overfits() -> None:
+def test_link_free_tags() -> None:
+    from argmine.models.links import link_free_tags
+
+    tags = ["O", "B-MajorClaim", "I-MajorClaim", "B-Premise:-1:Support", "I-Premise:-1:Support",
+            "B-Claim:For", "I-Claim:For", "B-Premise:1:Attack", "I-Premise:1:Attack"]  # fmt: skip
+    vocab, mapping = link_free_tags(tags, "BIO")
+    assert vocab.tags == ["O", "B-MajorClaim", "I-MajorClaim", "B-Premise", "I-Premise", "B-Claim:For",
+                          "I-Claim:For"]  # fmt: skip
+    assert [vocab.tags[i] for i in mapping] == [
+        "O", "B-MajorClaim", "I-MajorClaim", "B-Premise", "I-Premise", "B-Claim:For", "I-Claim:For",
+        "B-Premise", "I-Premise"]  # fmt: skip
+
+
+@pytest.mark.parametrize("tag_distances", [True, False])
+def test_tiny_bilstm_joint_model_with_link_head_overfits(tag_distances: bool) -> None:
     from argmine.data import ArgumentDataModule
     from argmine.encoding.features import WordCharFeaturizer
     from argmine.models import TaggerModule
@@ -127,14 +142,16 @@ def test_tiny_bilstm_joint_model_with_link_head_overfits() -> None:
     featurizer = WordCharFeaturizer().fit(dm.train_words())
     dm.attach_featurizer(featurizer)
     net = partial(BiLSTMCNNCRF, word_dim=32, char_dim=8, char_filters=8, hidden_size=64, dropout=0.0,
-                  link_head=True, link_hidden=32)  # fmt: skip
+                  link_head=True, link_hidden=32, tag_distances=tag_distances)  # fmt: skip
     model = TaggerModule(net, partial(torch.optim.Adam, lr=0.02), featurizer, **dm.model_inputs())
     assert model.net.links is not None
+    # without distances the CRF has only the link-free tags (O + B/I per label and stance)
+    assert (len(model.decode_vocab) < len(model.tag_vocab)) is not tag_distances
     trainer = pl.Trainer(max_epochs=60, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False, num_sanity_val_steps=0, check_val_every_n_epoch=1000)  # fmt: skip
     trainer.fit(model, datamodule=dm)
     (res,) = trainer.test(model, datamodule=dm, verbose=False)
-    for key in ("test/c_f1_exact", "test/r_f1_exact", "test/r_f1_50"):
+    for key in ("test/c_f1_exact", "test/r_f1_exact", "test/r_f1_50", "test/token_accuracy"):
         assert res[key] == 1.0, (key, res)
 
 
@@ -144,3 +161,5 @@ def test_link_head_needs_structure_tags() -> None:
 
     with pytest.raises(ConfigError, match="target=structure"):
         BiLSTMCNNCRF(10, 5, 3, link_head=True, link_tags=["O", "B-Claim", "I-Claim"])
+    with pytest.raises(ConfigError, match="link_head=true"):
+        BiLSTMCNNCRF(10, 5, 3, tag_distances=False, link_tags=["O", "B-Claim", "I-Claim"])

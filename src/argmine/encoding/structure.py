@@ -30,6 +30,7 @@ __all__ = [
     "decode_structure",
     "relation_names_in",
     "structure_from_tags",
+    "without_links",
 ]
 
 EGER_RELATION_NAMES: Mapping[str, str] = {"supports": "Support", "attacks": "Attack"}
@@ -153,3 +154,10 @@ def structure_from_tags(
         relation = parts[2] if len(parts) == 3 and parts[2] else None
         out.append((first, end, parts[0], target, relation))
     return out
+
+
+def without_links(label: str) -> str:
+    """A compound label without its link part: ``Premise:-1:Support`` -> ``Premise``; stance
+    labels (``Claim:For``) and plain labels are unchanged."""
+    parts = label.split(":")
+    return parts[0] if len(parts) == 3 else label

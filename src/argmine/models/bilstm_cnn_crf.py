@@ -17,7 +17,7 @@ from argmine.errors import ArgmineError
 from argmine.models.crf import AllowedTransitions
 from argmine.models.dropout import FastDropout
 from argmine.models.heads import TaggingHead
-from argmine.models.links import build_link_scorer, gold_structures
+from argmine.models.links import build_link_scorer, gold_structures, map_tags, tagging_setup
 
 
 class CharCNN(nn.Module):
@@ -96,6 +96,7 @@ class BiLSTMCNNCRF(nn.Module):
     of each span (joint relation step for ``target=structure``; ``link_tags`` and
     ``link_tag_scheme`` are passed by ``TaggerModule``): trained on the gold spans and links
     encoded in the compound tags, its links replace those decoded from the tags' distances.
+    With ``tag_distances=False`` the CRF learns the compound tags without their link part.
     """
 
     def __init__(
@@ -119,6 +120,7 @@ class BiLSTMCNNCRF(nn.Module):
         link_tag_scheme: str = "BIO",
         link_hidden: int = 100,
         link_weight: float = 1.0,
+        tag_distances: bool = True,
     ) -> None:
         super().__init__()
         if pretrained_embeddings is not None:
@@ -141,6 +143,10 @@ class BiLSTMCNNCRF(nn.Module):
         self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
         self.dropout = FastDropout(dropout)
         self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
+        num_tags, allowed_transitions, self.decode_vocab, tag_map = tagging_setup(
+            num_tags, allowed_transitions, link_head, tag_distances, link_tags, link_tag_scheme
+        )
+        self.register_buffer("tag_map", tag_map, persistent=False)
         self.proj = nn.Linear(2 * hidden_size, num_tags)
         self.head = TaggingHead(num_tags, use_crf, allowed_transitions)
         self.tag_names = list(link_tags) if link_tags is not None else None
@@ -180,7 +186,7 @@ class BiLSTMCNNCRF(nn.Module):
         """
         if emissions is None or (self.links is not None and states is None):
             emissions, states = self.encode(batch)
-        loss = self.head.loss(emissions, batch["tags"], batch["mask"])
+        loss = self.head.loss(emissions, map_tags(batch["tags"], self.tag_map), batch["mask"])
         if self.links is None or states is None:
             return loss
         structures = gold_structures(batch["tags"], batch["mask"], self.tag_names or [], self.tag_scheme)

@@ -8,10 +8,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from argmine.encoding.structure import relation_names_in, structure_from_tags
+from argmine.encoding.structure import relation_names_in, structure_from_tags, without_links
+from argmine.encoding.tags import TagVocab, parse_tag
 from argmine.errors import ConfigError
 
-__all__ = ["LinkScorer", "SpanStructure", "build_link_scorer", "gold_structures"]
+__all__ = [
+    "LinkScorer",
+    "SpanStructure",
+    "build_link_scorer",
+    "gold_structures",
+    "link_free_tags",
+    "map_tags",
+    "tagging_setup",
+]
 
 # (first word, last word + 1, label, target span index or None, relation name or None)
 SpanStructure = tuple[int, int, str, int | None, str | None]
@@ -178,3 +187,46 @@ def gold_structures(
     for row, n in zip(tags.tolist(), mask.sum(1).tolist(), strict=True):
         out.append(structure_from_tags([names[t] if 0 <= t < len(names) else "O" for t in row[:n]], scheme))
     return out
+
+
+def link_free_tags(tags: Sequence[str], scheme: str) -> tuple[TagVocab, list[int]]:
+    """The tag vocabulary without link distances (``B-Premise:-1:Support`` -> ``B-Premise``;
+    stance kept) and, per compound tag id, its id in that vocabulary. With a link head the
+    tagger can learn these few tags while the links come from the head alone."""
+    labels: list[str] = []
+    for tag in tags:
+        prefix, label = parse_tag(tag)
+        if prefix != "O" and without_links(label) not in labels:
+            labels.append(without_links(label))
+    vocab = TagVocab(labels, scheme)
+    mapping = []
+    for tag in tags:
+        prefix, label = parse_tag(tag)
+        mapping.append(0 if prefix == "O" else vocab.tag_to_id[f"{prefix}-{without_links(label)}"])
+    return vocab, mapping
+
+
+def tagging_setup(
+    num_tags: int,
+    allowed_transitions: object,
+    link_head: bool,
+    tag_distances: bool,
+    link_tags: Sequence[str] | None,
+    scheme: str,
+) -> tuple[int, object, TagVocab | None, torch.Tensor | None]:
+    """What a tagger with a link head tags: ``tag_distances=False`` swaps the compound tags for
+    :func:`link_free_tags`. Returns ``(num_tags, allowed_transitions, decode vocabulary or None,
+    compound id -> tagged id map or None)``."""
+    if tag_distances:
+        return num_tags, allowed_transitions, None, None
+    if not link_head or not link_tags:
+        raise ConfigError("model.net.tag_distances=false needs model.net.link_head=true")
+    vocab, mapping = link_free_tags(link_tags, scheme)
+    return len(vocab), vocab.allowed_transitions(), vocab, torch.tensor(mapping, dtype=torch.long)
+
+
+def map_tags(tags: torch.Tensor, tag_map: torch.Tensor | None) -> torch.Tensor:
+    """Compound tag ids -> the ids the tagger learns (ignored ids, < 0, stay as they are)."""
+    if tag_map is None:
+        return tags
+    return torch.where(tags >= 0, tag_map[tags.clamp(min=0)], tags)

@@ -23,8 +23,8 @@ from torchmetrics import MeanMetric
 
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.stance import derive_counter_arguments
-from argmine.encoding.structure import EGER_RELATION_NAMES, decode_structure
-from argmine.encoding.tags import TagVocab, tags_to_spans
+from argmine.encoding.structure import EGER_RELATION_NAMES, decode_structure, without_links
+from argmine.encoding.tags import TagVocab, parse_tag, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
 from argmine.errors import CheckpointError, DocumentError
 from argmine.metrics import ComponentMetrics, eger_relations
@@ -106,11 +106,15 @@ class TaggerModule(pl.LightningModule):
             self.net = net(**derived)
             user = dict(getattr(net, "keywords", {}))
             self.net_kwargs = {k: v for k, v in {**user, **derived}.items() if jsonable(v)}
+        # the tags the net predicts: the data's, or (link head, tag_distances=false) fewer
+        self.decode_vocab: TagVocab = getattr(self.net, "decode_vocab", None) or tag_vocab
         self.span_labels = self._plain_labels()
         self.metrics = torch.nn.ModuleDict(
             {
                 stage: ComponentMetrics(
-                    self.span_labels, with_relations=target == "structure", tags=list(tag_vocab.tags)
+                    self.span_labels,
+                    with_relations=target == "structure",
+                    tags=list(self.decode_vocab.tags),
                 )
                 for stage in ("val", "test")
             }
@@ -236,7 +240,7 @@ class TaggerModule(pl.LightningModule):
                 pred_spans.extend(spans)
                 pred_relations.extend(relations)
                 pred_tags.extend(tag_ids)
-                gold_tags.extend(self.tag_vocab.tag_to_id[t] for t in rec.tags)
+                gold_tags.extend(self._decode_tag_id(t) for t in rec.tags)
             gold_spans = [s for ri in ris for s in records[ri].unit.spans]
             to_tokens = token_index([t for ri in ris for t in records[ri].unit.tokens])
             kwargs: dict[str, Any] = {}
@@ -308,12 +312,19 @@ class TaggerModule(pl.LightningModule):
             out.extend(zip(tags, conf, strict=True))
         return out
 
+    def _decode_tag_id(self, tag: str) -> int:
+        """Id of a gold (data) tag among the tags the net predicts."""
+        if self.decode_vocab is self.tag_vocab:
+            return self.tag_vocab.tag_to_id[tag]
+        prefix, label = parse_tag(tag)
+        return 0 if prefix == "O" else self.decode_vocab.tag_to_id[f"{prefix}-{without_links(label)}"]
+
     def tags_to_structure(
         self, tokens: list[tuple[int, int]], tag_ids: list[int], confidences: list[float]
     ) -> tuple[list[Span], list[Relation]]:
         """Decoded tag ids of one unit -> character spans (+ relations for ``structure``)."""
-        tags = [self.tag_vocab.id_to_tag[i] for i in tag_ids]
-        triples = tags_to_spans(tokens, tags, self.tag_vocab.scheme)
+        tags = [self.decode_vocab.id_to_tag[i] for i in tag_ids]
+        triples = tags_to_spans(tokens, tags, self.decode_vocab.scheme)
         token_starts = {s: i for i, (s, _) in enumerate(tokens)}
         token_ends = {e: i for i, (_, e) in enumerate(tokens)}
         spans = []

@@ -12,7 +12,7 @@ from argmine.errors import CheckpointError
 from argmine.models.crf import AllowedTransitions
 from argmine.models.encoders import resolve_encoder
 from argmine.models.heads import TaggingHead
-from argmine.models.links import build_link_scorer, gold_structures
+from argmine.models.links import build_link_scorer, gold_structures, map_tags, tagging_setup
 
 
 def gather_first_subtokens(hidden: torch.Tensor, word_index: torch.Tensor) -> torch.Tensor:
@@ -49,6 +49,8 @@ class TransformerTagger(nn.Module):
         link_tag_scheme: the tags' scheme (passed by ``TaggerModule``).
         link_hidden: size of the link scorer's span projections.
         link_weight: weight of the link loss added to the tagging loss.
+        tag_distances: with ``False`` (and a link head) the tagger learns the compound tags
+            without their link part (``Premise``, ``Claim:For``); links come from the head alone.
         pretrained: load the encoder weights from ``model_name_or_path``; with False only its
             config is read (``AutoModel.from_config``) and the weights must come from a state
             dict afterwards (loading an exported model, no download).
@@ -68,6 +70,7 @@ class TransformerTagger(nn.Module):
         link_tag_scheme: str = "BIO",
         link_hidden: int = 256,
         link_weight: float = 1.0,
+        tag_distances: bool = True,
     ) -> None:
         super().__init__()
         from transformers import AutoConfig, AutoModel
@@ -87,6 +90,10 @@ class TransformerTagger(nn.Module):
                     self.encoder = _without_pooler(AutoModel.from_config, config)
             except OSError as exc:
                 raise CheckpointError(f"cannot load encoder {model_name_or_path!r}: {exc}") from exc
+        num_tags, allowed_transitions, self.decode_vocab, tag_map = tagging_setup(
+            num_tags, allowed_transitions, link_head, tag_distances, link_tags, link_tag_scheme
+        )
+        self.register_buffer("tag_map", tag_map, persistent=False)
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(self.encoder.config.hidden_size, num_tags)
         # training windows may start or end inside a span: no start/end constraints in the loss
@@ -155,7 +162,7 @@ class TransformerTagger(nn.Module):
         """
         if emissions is None or (self.links is not None and states is None):
             emissions, states = self.encode(batch)
-        loss = self.head.loss(emissions, batch["tags"], batch["mask"])
+        loss = self.head.loss(emissions, map_tags(batch["tags"], self.tag_map), batch["mask"])
         if self.links is None or states is None:
             return loss
         structures = gold_structures(
