@@ -19,6 +19,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.utilities import rank_zero_warn
 from torchmetrics import MeanMetric
 
 from argmine.documents import Document, Relation, Span
@@ -211,6 +212,7 @@ class TaggerModule(pl.LightningModule):
         records = datamodule.records[stage]
         docs = datamodule.documents[stage]
         collected, mine = self._gather(self._collected.pop(stage, {}))
+        collected = _complete_units(collected, records, stage)
         by_doc: dict[int, list[int]] = defaultdict(list)
         for ri in collected:
             by_doc[records[ri].doc_index].append(ri)
@@ -419,6 +421,26 @@ class TaggerModule(pl.LightningModule):
             net_kwargs=net_kwargs,
             **kwargs,
         )
+
+
+def _complete_units(
+    collected: dict[int, list[tuple[Any, ...]]], records: Any, stage: str
+) -> dict[int, list[tuple[Any, ...]]]:
+    """The units whose windows cover all their tokens. With ``limit_*_batches`` or
+    ``fast_dev_run`` a long unit may be evaluated only in part; it is left out with a warning."""
+    complete = {}
+    for ri, windows in collected.items():
+        covered = set()
+        for window in windows:
+            covered.update(range(window[0], window[1]))
+        if len(covered) == records[ri].unit.n_tokens:
+            complete[ri] = windows
+    if len(complete) < len(collected):
+        rank_zero_warn(
+            f"{stage}: {len(collected) - len(complete)} unit(s) were evaluated only in part "
+            "(limit_*_batches / fast_dev_run?) and are left out of the scores"
+        )
+    return complete
 
 
 def _stitch(n_tokens: int, windows: list[tuple[Any, ...]], field: int) -> torch.Tensor:
