@@ -142,7 +142,8 @@ def test_tiny_bilstm_joint_model_with_link_head_overfits(tag_distances: bool) ->
     featurizer = WordCharFeaturizer().fit(dm.train_words())
     dm.attach_featurizer(featurizer)
     net = partial(BiLSTMCNNCRF, word_dim=32, char_dim=8, char_filters=8, hidden_size=64, dropout=0.0,
-                  link_head=True, link_hidden=32, tag_distances=tag_distances)  # fmt: skip
+                  link_head=True, link_hidden=32, tag_distances=tag_distances,
+                  link_constraints=not tag_distances)  # fmt: skip
     model = TaggerModule(net, partial(torch.optim.Adam, lr=0.02), featurizer, **dm.model_inputs())
     assert model.net.links is not None
     # without distances the CRF has only the link-free tags (O + B/I per label and stance)
@@ -163,3 +164,32 @@ def test_link_head_needs_structure_tags() -> None:
         BiLSTMCNNCRF(10, 5, 3, link_head=True, link_tags=["O", "B-Claim", "I-Claim"])
     with pytest.raises(ConfigError, match="link_head=true"):
         BiLSTMCNNCRF(10, 5, 3, tag_distances=False, link_tags=["O", "B-Claim", "I-Claim"])
+
+
+def test_data_derived_link_rule_per_span_type() -> None:
+    torch.manual_seed(0)
+    scorer = LinkScorer(4, ["Support"], hidden=8, span_labels=["Claim", "Premise", "Stance"], constrain=True)
+    structures = [[(0, 2, "Claim", None, None), (2, 4, "Premise", 0, "Support"), (4, 6, "Stance", None, None)],
+                  [(0, 3, "Stance", 1, "Support"), (3, 6, "Claim", None, None)]]  # fmt: skip
+    scorer.train()
+    scorer.loss(torch.randn(2, 6, 4), structures)
+    # counted from the gold spans while training: claims 0/2 linked, premises 1/1, stance 1/2
+    assert scorer.label_spans.tolist() == [2.0, 1.0, 2.0]
+    assert scorer.label_links.tolist() == [0.0, 1.0, 1.0]
+    assert [scorer.link_rule(x) for x in ("Claim", "Premise", "Stance", "Other")] == [
+        "never", "always", "free", "free"]  # fmt: skip
+    scorer.eval()
+    with torch.no_grad():  # make every span prefer "no link" by far
+        scorer.no_link.bias.fill_(100.0)
+    words, bounds = torch.randn(6, 4), [(0, 2), (2, 4), (4, 6)]
+    free = scorer.decode(words, bounds)
+    assert free == [None, None, None]
+    ruled = scorer.decode(words, bounds, ["Claim", "Premise", "Stance"])
+    assert ruled[0] is None and ruled[2] is None
+    assert ruled[1] is not None and ruled[1][0] in (0, 2) and ruled[1][1] == "Support"
+    # a lone span has nothing to link to, whatever its type
+    assert scorer.decode(words, [(2, 4)], ["Premise"]) == [None]
+    # the counts are buffers: they travel with the weights
+    assert {"label_spans", "label_links"} <= set(scorer.state_dict())
+    scorer.constrain = False
+    assert scorer.decode(words, bounds, ["Claim", "Premise", "Stance"]) == [None, None, None]

@@ -96,7 +96,8 @@ class BiLSTMCNNCRF(nn.Module):
     of each span (joint relation step for ``target=structure``; ``link_tags`` and
     ``link_tag_scheme`` are passed by ``TaggerModule``): trained on the gold spans and links
     encoded in the compound tags, its links replace those decoded from the tags' distances.
-    With ``tag_distances=False`` the CRF learns the compound tags without their link part.
+    With ``tag_distances=False`` the CRF learns the compound tags without their link part;
+    ``link_constraints=True`` turns on the head's data-derived rule per span type.
     """
 
     def __init__(
@@ -121,6 +122,7 @@ class BiLSTMCNNCRF(nn.Module):
         link_hidden: int = 100,
         link_weight: float = 1.0,
         tag_distances: bool = True,
+        link_constraints: bool = False,
     ) -> None:
         super().__init__()
         if pretrained_embeddings is not None:
@@ -153,7 +155,8 @@ class BiLSTMCNNCRF(nn.Module):
         self.tag_scheme = link_tag_scheme
         self.link_weight = link_weight
         self.links = build_link_scorer(
-            link_head, 2 * hidden_size, self.tag_names, link_hidden, dropout
+            link_head, 2 * hidden_size, self.tag_names, link_hidden, dropout,
+            constrain=link_constraints,
         )
 
     def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:

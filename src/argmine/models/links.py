@@ -36,6 +36,13 @@ class LinkScorer(nn.Module):
     the same sequence: decoding cannot produce a relation to a missing component. Relation labels
     come from a linear layer over the source and target projections.
 
+    ``span_labels`` (component types, e.g. ``Claim``, ``Premise``) enable a data-derived
+    decoding rule (``constrain=True``): while training, the scorer counts how often gold spans of
+    each type have an outgoing link (buffers saved with the weights); at decoding, a span whose
+    type never had one (rate <= 1%, e.g. essay claims at paragraph level) gets none, and a span
+    whose type nearly always had one (rate >= 99%, e.g. essay premises) gets its best target
+    when there is another span.
+
     Limits: links only within the scored sequence (a paragraph or window); no global tree or
     acyclicity constraint beyond one outgoing link per span.
     """
@@ -47,11 +54,18 @@ class LinkScorer(nn.Module):
         hidden: int = 256,
         max_distance: int = 10,
         dropout: float = 0.1,
+        span_labels: Sequence[str] = (),
+        constrain: bool = False,
     ) -> None:
         super().__init__()
         if not relations:
             raise ValueError("LinkScorer needs at least one relation name")
         self.relations = list(relations)
+        self.span_labels = list(span_labels)
+        self.constrain = constrain
+        # per span type: gold spans seen in training, and how many of them had a link
+        self.register_buffer("label_spans", torch.zeros(len(self.span_labels)))
+        self.register_buffer("label_links", torch.zeros(len(self.span_labels)))
         self.max_distance = max_distance
         self.source = nn.Sequential(nn.Linear(3 * input_dim, hidden), nn.GELU(), nn.Dropout(dropout))
         self.target = nn.Sequential(nn.Linear(3 * input_dim, hidden), nn.GELU(), nn.Dropout(dropout))
@@ -119,7 +133,7 @@ class LinkScorer(nn.Module):
         gold = torch.full((rows, width), -100, dtype=torch.long)
         linked: list[tuple[int, int, int, int]] = []
         for r, spans in enumerate(structures):
-            for i, (first, end, _label, target, relation) in enumerate(spans):
+            for i, (first, end, label, target, relation) in enumerate(spans):
                 bounds[r, i, 0], bounds[r, i, 1] = first, end
                 span_mask[r, i] = True
                 if target is not None and relation in self.relations:
@@ -127,6 +141,10 @@ class LinkScorer(nn.Module):
                     linked.append((r, i, target, self.relations.index(relation)))
                 elif relation is None:
                     gold[r, i] = 0
+                if self.training and label in self.span_labels:
+                    k = self.span_labels.index(label)
+                    self.label_spans[k] += 1
+                    self.label_links[k] += float(relation is not None)
         logits, src, tgt = self.scores(words, bounds.to(device), span_mask.to(device))
         loss = F.cross_entropy(
             logits.reshape(-1, width + 1), gold.to(device).reshape(-1), ignore_index=-100,
@@ -138,18 +156,40 @@ class LinkScorer(nn.Module):
         return loss / rows
 
     # -- decoding -----------------------------------------------------------------------------
+    def link_rule(self, label: str | None) -> str:
+        """``"never"``, ``"always"`` or ``"free"``: the decoding rule for a span of this type."""
+        if not self.constrain or label not in self.span_labels:
+            return "free"
+        k = self.span_labels.index(label)
+        seen = float(self.label_spans[k])
+        if seen == 0:
+            return "free"
+        rate = float(self.label_links[k]) / seen
+        return "never" if rate <= 0.01 else "always" if rate >= 0.99 else "free"
+
     @torch.no_grad()
     def decode(
-        self, words: torch.Tensor, bounds: Sequence[tuple[int, int]]
+        self,
+        words: torch.Tensor,
+        bounds: Sequence[tuple[int, int]],
+        labels: Sequence[str] | None = None,
     ) -> list[tuple[int, str, float] | None]:
         """Per span of one sequence (``words [T, H]``): ``(target index, relation, score)`` of
-        its outgoing link, or ``None``. ``score`` is the probability of the chosen target."""
+        its outgoing link, or ``None``. ``score`` is the probability of the chosen target.
+        ``labels`` (the spans' types) apply the data-derived rule when ``constrain`` is on."""
         if not bounds:
             return []
         b = torch.tensor([list(x) for x in bounds], dtype=torch.long, device=words.device)[None]
         mask = torch.ones(1, len(bounds), dtype=torch.bool, device=words.device)
         logits, src, tgt = self.scores(words[None], b, mask)
         probs = logits[0].float().softmax(-1)
+        if labels is not None and len(bounds) > 1:
+            for i, label in enumerate(labels):
+                rule = self.link_rule(label)
+                if rule == "never":
+                    probs[i, 1:] = 0.0
+                elif rule == "always":
+                    probs[i, 0] = 0.0
         best_p, best = probs.max(-1)
         out: list[tuple[int, str, float] | None] = []
         for i, (k, p) in enumerate(zip(best.tolist(), best_p.tolist(), strict=True)):
@@ -163,10 +203,15 @@ class LinkScorer(nn.Module):
 
 
 def build_link_scorer(
-    enabled: bool, input_dim: int, tags: Sequence[str] | None, hidden: int, dropout: float
+    enabled: bool,
+    input_dim: int,
+    tags: Sequence[str] | None,
+    hidden: int,
+    dropout: float,
+    constrain: bool = False,
 ) -> LinkScorer | None:
-    """The link head of a tagger network (``None`` when disabled); its relation names come from
-    the compound tags, so the data must use ``target=structure``."""
+    """The link head of a tagger network (``None`` when disabled); its relation names and span
+    types come from the compound tags, so the data must use ``target=structure``."""
     if not enabled:
         return None
     relations = relation_names_in(list(tags or []))
@@ -175,7 +220,10 @@ def build_link_scorer(
             "model.net.link_head=true needs data.target=structure (compound tags with links); "
             "these tags encode no relation"
         )
-    return LinkScorer(input_dim, relations, hidden=hidden, dropout=dropout)
+    types = sorted({parse_tag(t)[1].split(":")[0] for t in tags or [] if t != "O"})
+    return LinkScorer(
+        input_dim, relations, hidden=hidden, dropout=dropout, span_labels=types, constrain=constrain
+    )
 
 
 def gold_structures(

@@ -357,7 +357,7 @@ class TaggerModule(pl.LightningModule):
         bounds = [(first[sp.start], end[sp.end]) for sp in spans]
         native = {v: k for k, v in EGER_RELATION_NAMES.items()}
         out = []
-        for i, link in enumerate(links.decode(states, bounds)):
+        for i, link in enumerate(links.decode(states, bounds, [sp.label for sp in spans])):
             if link is not None:
                 target, name, score = link
                 out.append(

@@ -51,6 +51,8 @@ class TransformerTagger(nn.Module):
         link_weight: weight of the link loss added to the tagging loss.
         tag_distances: with ``False`` (and a link head) the tagger learns the compound tags
             without their link part (``Premise``, ``Claim:For``); links come from the head alone.
+        link_constraints: the link head's data-derived rule per span type (types that never
+            have a link in training get none, types that nearly always have one get one).
         pretrained: load the encoder weights from ``model_name_or_path``; with False only its
             config is read (``AutoModel.from_config``) and the weights must come from a state
             dict afterwards (loading an exported model, no download).
@@ -71,6 +73,7 @@ class TransformerTagger(nn.Module):
         link_hidden: int = 256,
         link_weight: float = 1.0,
         tag_distances: bool = True,
+        link_constraints: bool = False,
     ) -> None:
         super().__init__()
         from transformers import AutoConfig, AutoModel
@@ -102,7 +105,8 @@ class TransformerTagger(nn.Module):
         self.tag_scheme = link_tag_scheme
         self.link_weight = link_weight
         self.links = build_link_scorer(
-            link_head, self.encoder.config.hidden_size, self.tag_names, link_hidden, dropout
+            link_head, self.encoder.config.hidden_size, self.tag_names, link_hidden, dropout,
+            constrain=link_constraints,
         )
         self.train()  # from_pretrained leaves the encoder in eval mode (dropout off)
 
