@@ -51,3 +51,33 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dir = Path(proc.stdout.strip().splitlines()[-1])
     assert (run_dir / "model" / "weights.safetensors").is_file()
     return run_dir
+
+
+@pytest.fixture
+def sample_structure_dm():
+    """Factory: the first 3 sample documents with structure tags, train = val = test (for
+    models that must overfit them), corpus prepared, no featurizer attached yet."""
+
+    def make():
+        from argmine.data import ArgumentDataModule
+
+        dm = ArgumentDataModule("sample", unit="document", target="structure", batch_size=3, limit_documents=3,
+                                splits={"train": "train", "val": "train", "test": "train"})  # fmt: skip
+        dm.prepare_corpus()
+        return dm
+
+    return make
+
+
+@pytest.fixture
+def overfit_trainer():
+    """Factory: a quiet CPU Lightning trainer for ``max_epochs`` that never validates."""
+
+    def make(max_epochs: int):
+        import lightning.pytorch as pl
+
+        return pl.Trainer(max_epochs=max_epochs, logger=False, enable_checkpointing=False,
+                          enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+                          check_val_every_n_epoch=1000)  # fmt: skip
+
+    return make

@@ -10,7 +10,6 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from argmine.data import ArgumentDataModule
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.features import WordCharFeaturizer
 from argmine.encoding.stance import derive_counter_arguments
@@ -82,19 +81,16 @@ def test_derive_counter_arguments() -> None:
     assert doc.spans[2].label == "Claim"  # the input is unchanged
 
 
-def test_tiny_joint_model_overfits_sample_documents() -> None:
+def test_tiny_joint_model_overfits_sample_documents(sample_structure_dm, overfit_trainer) -> None:
     pl.seed_everything(0)
     torch.use_deterministic_algorithms(False)
-    dm = ArgumentDataModule("sample", unit="document", target="structure", batch_size=3, limit_documents=3,
-                            splits={"train": "train", "val": "train", "test": "train"})  # fmt: skip
-    dm.prepare_corpus()
+    dm = sample_structure_dm()
     featurizer = WordCharFeaturizer().fit(dm.train_words())
     dm.attach_featurizer(featurizer)
     net = partial(BiLSTMCNNCRF, word_dim=32, char_dim=8, char_filters=8, hidden_size=64, dropout=0.0)
     model = TaggerModule(net, partial(torch.optim.Adam, lr=0.02), featurizer, **dm.model_inputs())
     assert model.target == "structure"
-    trainer = pl.Trainer(max_epochs=60, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, num_sanity_val_steps=0, check_val_every_n_epoch=1000)  # fmt: skip
+    trainer = overfit_trainer(60)
     trainer.fit(model, datamodule=dm)
     (res,) = trainer.test(model, datamodule=dm, verbose=False)
     for key in ("test/c_f1_exact", "test/c_f1_50", "test/r_f1_exact", "test/r_f1_50"):

@@ -77,8 +77,7 @@ def test_link_scorer_learns_gold_links_of_two_rows() -> None:
 
 
 @pytest.mark.slow
-def test_tiny_minilm_joint_model_with_link_head_overfits(tmp_path) -> None:
-    from argmine.data import ArgumentDataModule
+def test_tiny_minilm_joint_model_with_link_head_overfits(tmp_path, sample_structure_dm, overfit_trainer) -> None:
     from argmine.encoding.features import SubwordFeaturizer
     from argmine.models import TaggerModule
     from argmine.models.transformer_tagger import TransformerTagger
@@ -86,17 +85,14 @@ def test_tiny_minilm_joint_model_with_link_head_overfits(tmp_path) -> None:
     from argmine.training.export import export_model, load_module
 
     pl.seed_everything(0)
-    dm = ArgumentDataModule("sample", unit="document", target="structure", batch_size=3, limit_documents=3,
-                            splits={"train": "train", "val": "train", "test": "train"})  # fmt: skip
-    dm.prepare_corpus()
+    dm = sample_structure_dm()
     featurizer = SubwordFeaturizer("minilm", max_length=256, stride=32)
     dm.attach_featurizer(featurizer)
     net = partial(TransformerTagger, model_name_or_path="minilm", head="crf", link_head=True, dropout=0.0,
                   tag_distances=False)
     model = TaggerModule(net, partial(torch.optim.AdamW, lr=3e-4), featurizer, **dm.model_inputs())
     assert model.net.links is not None and {"attack", "support"} <= set(model.net.links.relations)
-    trainer = pl.Trainer(max_epochs=30, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, num_sanity_val_steps=0, check_val_every_n_epoch=1000)  # fmt: skip
+    trainer = overfit_trainer(30)
     trainer.fit(model, datamodule=dm)
     (res,) = trainer.test(model, datamodule=dm, verbose=False)
     for key in ("test/c_f1_exact", "test/r_f1_exact"):
@@ -129,16 +125,13 @@ def test_link_free_tags() -> None:
 
 
 @pytest.mark.parametrize("tag_distances", [True, False])
-def test_tiny_bilstm_joint_model_with_link_head_overfits(tag_distances: bool) -> None:
-    from argmine.data import ArgumentDataModule
+def test_tiny_bilstm_joint_model_with_link_head_overfits(tag_distances: bool, sample_structure_dm, overfit_trainer) -> None:
     from argmine.encoding.features import WordCharFeaturizer
     from argmine.models import TaggerModule
     from argmine.models.bilstm_cnn_crf import BiLSTMCNNCRF
 
     pl.seed_everything(0)
-    dm = ArgumentDataModule("sample", unit="document", target="structure", batch_size=3, limit_documents=3,
-                            splits={"train": "train", "val": "train", "test": "train"})  # fmt: skip
-    dm.prepare_corpus()
+    dm = sample_structure_dm()
     featurizer = WordCharFeaturizer().fit(dm.train_words())
     dm.attach_featurizer(featurizer)
     net = partial(BiLSTMCNNCRF, word_dim=32, char_dim=8, char_filters=8, hidden_size=64, dropout=0.0,
@@ -148,8 +141,7 @@ def test_tiny_bilstm_joint_model_with_link_head_overfits(tag_distances: bool) ->
     assert model.net.links is not None
     # without distances the CRF has only the link-free tags (O + B/I per label and stance)
     assert (len(model.decode_vocab) < len(model.tag_vocab)) is not tag_distances
-    trainer = pl.Trainer(max_epochs=60, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, num_sanity_val_steps=0, check_val_every_n_epoch=1000)  # fmt: skip
+    trainer = overfit_trainer(60)
     trainer.fit(model, datamodule=dm)
     (res,) = trainer.test(model, datamodule=dm, verbose=False)
     for key in ("test/c_f1_exact", "test/r_f1_exact", "test/r_f1_50", "test/token_accuracy"):

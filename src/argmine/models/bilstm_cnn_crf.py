@@ -17,7 +17,7 @@ from argmine.errors import ArgmineError
 from argmine.models.crf import AllowedTransitions
 from argmine.models.dropout import FastDropout
 from argmine.models.heads import TaggingHead
-from argmine.models.links import build_link_scorer, gold_structures, map_tags, tagging_setup
+from argmine.models.links import LinkHeadMixin
 
 
 class CharCNN(nn.Module):
@@ -86,7 +86,7 @@ class MaskedBiLSTM(nn.Module):
         return x
 
 
-class BiLSTMCNNCRF(nn.Module):
+class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
     """BiLSTM-CNN tagger with a CRF (default) or softmax head.
 
     Batch keys: ``word_ids [B,T]``, ``char_ids [B,T,C]``, ``mask [B,T]`` (padding at the end),
@@ -145,19 +145,13 @@ class BiLSTMCNNCRF(nn.Module):
         self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
         self.dropout = FastDropout(dropout)
         self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
-        num_tags, allowed_transitions, self.decode_vocab, tag_map = tagging_setup(
-            num_tags, allowed_transitions, link_head, tag_distances, link_tags, link_tag_scheme
+        num_tags, allowed_transitions = self._setup_tagging(
+            num_tags, allowed_transitions, link_head, tag_distances, link_tags, link_tag_scheme,
+            link_weight,
         )
-        self.register_buffer("tag_map", tag_map, persistent=False)
         self.proj = nn.Linear(2 * hidden_size, num_tags)
         self.head = TaggingHead(num_tags, use_crf, allowed_transitions)
-        self.tag_names = list(link_tags) if link_tags is not None else None
-        self.tag_scheme = link_tag_scheme
-        self.link_weight = link_weight
-        self.links = build_link_scorer(
-            link_head, 2 * hidden_size, self.tag_names, link_hidden, dropout,
-            constrain=link_constraints,
-        )
+        self._setup_link_head(link_head, 2 * hidden_size, link_hidden, dropout, link_constraints)
 
     def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Tag scores ``[B, T, K]`` (zeros at padding)."""
@@ -189,11 +183,7 @@ class BiLSTMCNNCRF(nn.Module):
         """
         if emissions is None or (self.links is not None and states is None):
             emissions, states = self.encode(batch)
-        loss = self.head.loss(emissions, map_tags(batch["tags"], self.tag_map), batch["mask"])
-        if self.links is None or states is None:
-            return loss
-        structures = gold_structures(batch["tags"], batch["mask"], self.tag_names or [], self.tag_scheme)
-        return loss + self.link_weight * self.links.loss(self.dropout(states), structures)
+        return self._joint_loss(self.head, emissions, states, batch, self.dropout)
 
     def decode(
         self, emissions: torch.Tensor, mask: torch.Tensor

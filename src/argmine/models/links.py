@@ -20,6 +20,7 @@ __all__ = [
     "link_free_tags",
     "map_tags",
     "tagging_setup",
+    "LinkHeadMixin",
 ]
 
 # (first word, last word + 1, label, target span index or None, relation name or None)
@@ -191,15 +192,14 @@ class LinkScorer(nn.Module):
                 elif rule == "always":
                     probs[i, 0] = 0.0
         best_p, best = probs.max(-1)
-        out: list[tuple[int, str, float] | None] = []
-        for i, (k, p) in enumerate(zip(best.tolist(), best_p.tolist(), strict=True)):
-            if k == 0:
-                out.append(None)
-                continue
-            zero = torch.zeros(1, dtype=torch.long, device=words.device)
-            rel = self.label_logits(src, tgt, zero, zero + i, zero + k - 1).argmax(-1).item()
-            out.append((k - 1, self.relations[int(rel)], float(p)))
-        return out
+        # relation labels of all spans at once (spans without a link are scored and ignored)
+        rows = torch.zeros_like(best)
+        sources = torch.arange(len(bounds), device=words.device)
+        rels = self.label_logits(src, tgt, rows, sources, (best - 1).clamp(min=0)).argmax(-1)
+        return [
+            None if k == 0 else (k - 1, self.relations[r], p)
+            for k, r, p in zip(best.tolist(), rels.tolist(), best_p.tolist(), strict=True)
+        ]
 
 
 def build_link_scorer(
@@ -278,3 +278,57 @@ def map_tags(tags: torch.Tensor, tag_map: torch.Tensor | None) -> torch.Tensor:
     if tag_map is None:
         return tags
     return torch.where(tags >= 0, tag_map[tags.clamp(min=0)], tags)
+
+
+class LinkHeadMixin:
+    """Link-head plumbing shared by the tagger networks (mixed into an ``nn.Module``).
+
+    Call :meth:`_setup_tagging` before building the emission layer and CRF (it returns the tag
+    count and constraints to use), :meth:`_setup_link_head` after them, and :meth:`_joint_loss`
+    from ``loss``. Sets ``decode_vocab``, ``tag_map`` (buffer), ``links``.
+    """
+
+    links: LinkScorer | None
+
+    def _setup_tagging(
+        self,
+        num_tags: int,
+        allowed_transitions: object,
+        link_head: bool,
+        tag_distances: bool,
+        link_tags: Sequence[str] | None,
+        link_tag_scheme: str,
+        link_weight: float,
+    ) -> tuple[int, object]:
+        num_tags, allowed_transitions, self.decode_vocab, tag_map = tagging_setup(
+            num_tags, allowed_transitions, link_head, tag_distances, link_tags, link_tag_scheme
+        )
+        self.register_buffer("tag_map", tag_map, persistent=False)  # type: ignore[attr-defined]
+        self.tag_names = list(link_tags) if link_tags is not None else None
+        self.tag_scheme = link_tag_scheme
+        self.link_weight = link_weight
+        return num_tags, allowed_transitions
+
+    def _setup_link_head(
+        self, link_head: bool, input_dim: int, hidden: int, dropout: float, constrain: bool
+    ) -> None:
+        self.links = build_link_scorer(
+            link_head, input_dim, self.tag_names, hidden, dropout, constrain=constrain
+        )
+
+    def _joint_loss(
+        self,
+        head: nn.Module,
+        emissions: torch.Tensor,
+        states: torch.Tensor | None,
+        batch: dict[str, torch.Tensor],
+        dropout: nn.Module,
+    ) -> torch.Tensor:
+        """Tagging loss on the (mapped) tags, plus ``link_weight`` x the link loss."""
+        loss = head.loss(emissions, map_tags(batch["tags"], self.tag_map), batch["mask"])
+        if self.links is None or states is None:
+            return loss
+        structures = gold_structures(
+            batch["tags"], batch["mask"], self.tag_names or [], self.tag_scheme
+        )
+        return loss + self.link_weight * self.links.loss(dropout(states), structures)

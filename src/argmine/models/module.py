@@ -24,13 +24,14 @@ from torchmetrics import MeanMetric
 
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.stance import derive_counter_arguments
-from argmine.encoding.structure import EGER_RELATION_NAMES, decode_structure, without_links
-from argmine.encoding.tags import TagVocab, parse_tag, tags_to_spans
+from argmine.encoding.structure import EGER_RELATION_NAMES, decode_structure
+from argmine.encoding.tags import TagVocab, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
 from argmine.errors import CheckpointError, DocumentError
 from argmine.metrics import ComponentMetrics, eger_relations
 
 ALLOWED_MODULE_PREFIX = "argmine."
+_NATIVE_RELATION_NAMES = {v: k for k, v in EGER_RELATION_NAMES.items()}
 
 
 def class_path(obj: Any) -> str:
@@ -107,8 +108,11 @@ class TaggerModule(pl.LightningModule):
             self.net = net(**derived)
             user = dict(getattr(net, "keywords", {}))
             self.net_kwargs = {k: v for k, v in {**user, **derived}.items() if jsonable(v)}
-        # the tags the net predicts: the data's, or (link head, tag_distances=false) fewer
+        # the tags the net predicts: the data's, or (link head, tag_distances=false) fewer, with
+        # the net's map from data tag ids to them
         self.decode_vocab: TagVocab = getattr(self.net, "decode_vocab", None) or tag_vocab
+        tag_map = getattr(self.net, "tag_map", None)
+        self._decode_ids = tag_map.tolist() if tag_map is not None else None
         self.span_labels = self._plain_labels()
         self.metrics = torch.nn.ModuleDict(
             {
@@ -181,10 +185,7 @@ class TaggerModule(pl.LightningModule):
         for b, (ri, (first, last)) in enumerate(
             zip(batch["unit_index"], batch["word_range"], strict=True)
         ):
-            window = (first, last, emissions[b, : lengths[b]].detach().float().cpu())
-            if states is not None:
-                window += (states[b, : lengths[b]].detach().float().cpu(),)
-            store.setdefault(ri, []).append(window)
+            store.setdefault(ri, []).append(window_entry(first, last, emissions, states, b, lengths[b]))
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         self._eval_step(batch, "val")
@@ -316,10 +317,8 @@ class TaggerModule(pl.LightningModule):
 
     def _decode_tag_id(self, tag: str) -> int:
         """Id of a gold (data) tag among the tags the net predicts."""
-        if self.decode_vocab is self.tag_vocab:
-            return self.tag_vocab.tag_to_id[tag]
-        prefix, label = parse_tag(tag)
-        return 0 if prefix == "O" else self.decode_vocab.tag_to_id[f"{prefix}-{without_links(label)}"]
+        tag_id = self.tag_vocab.tag_to_id[tag]
+        return tag_id if self._decode_ids is None else self._decode_ids[tag_id]
 
     def tags_to_structure(
         self, tokens: list[tuple[int, int]], tag_ids: list[int], confidences: list[float]
@@ -355,14 +354,13 @@ class TaggerModule(pl.LightningModule):
         first = {s: i for i, (s, _) in enumerate(tokens)}
         end = {e: i + 1 for i, (_, e) in enumerate(tokens)}
         bounds = [(first[sp.start], end[sp.end]) for sp in spans]
-        native = {v: k for k, v in EGER_RELATION_NAMES.items()}
         out = []
         for i, link in enumerate(links.decode(states, bounds, [sp.label for sp in spans])):
             if link is not None:
                 target, name, score = link
                 out.append(
                     Relation(
-                        spans[i].id, spans[target].id, native.get(name, name),
+                        spans[i].id, spans[target].id, _NATIVE_RELATION_NAMES.get(name, name),
                         f"R{len(out) + 1}", score=score,
                     )
                 )
@@ -421,6 +419,17 @@ class TaggerModule(pl.LightningModule):
             net_kwargs=net_kwargs,
             **kwargs,
         )
+
+
+def window_entry(
+    first: int, last: int, emissions: torch.Tensor, states: torch.Tensor | None, row: int, n: int
+) -> tuple[Any, ...]:
+    """What evaluation and prediction keep of one window (row ``row`` of a batch, ``n`` words):
+    ``(first word, end word, emissions)``, plus the word vectors for a link head (float, CPU)."""
+    entry: tuple[Any, ...] = (first, last, emissions[row, :n].detach().float().cpu())
+    if states is not None:
+        entry += (states[row, :n].detach().float().cpu(),)
+    return entry
 
 
 def _complete_units(

@@ -12,7 +12,7 @@ from argmine.errors import CheckpointError
 from argmine.models.crf import AllowedTransitions
 from argmine.models.encoders import resolve_encoder
 from argmine.models.heads import TaggingHead
-from argmine.models.links import build_link_scorer, gold_structures, map_tags, tagging_setup
+from argmine.models.links import LinkHeadMixin
 
 
 def gather_first_subtokens(hidden: torch.Tensor, word_index: torch.Tensor) -> torch.Tensor:
@@ -30,7 +30,7 @@ def _without_pooler(factory: Any, source: Any) -> nn.Module:
         return factory(source)
 
 
-class TransformerTagger(nn.Module):
+class TransformerTagger(LinkHeadMixin, nn.Module):
     """Encoder + dropout + linear + softmax/CRF head over the words of a window.
 
     Batch keys: ``input_ids``/``attention_mask [B, S]``, ``word_index [B, T]`` (position of each
@@ -93,20 +93,16 @@ class TransformerTagger(nn.Module):
                     self.encoder = _without_pooler(AutoModel.from_config, config)
             except OSError as exc:
                 raise CheckpointError(f"cannot load encoder {model_name_or_path!r}: {exc}") from exc
-        num_tags, allowed_transitions, self.decode_vocab, tag_map = tagging_setup(
-            num_tags, allowed_transitions, link_head, tag_distances, link_tags, link_tag_scheme
+        num_tags, allowed_transitions = self._setup_tagging(
+            num_tags, allowed_transitions, link_head, tag_distances, link_tags, link_tag_scheme,
+            link_weight,
         )
-        self.register_buffer("tag_map", tag_map, persistent=False)
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(self.encoder.config.hidden_size, num_tags)
         # training windows may start or end inside a span: no start/end constraints in the loss
         self.head = TaggingHead(num_tags, head == "crf", allowed_transitions, windowed=True)
-        self.tag_names = list(link_tags) if link_tags is not None else None
-        self.tag_scheme = link_tag_scheme
-        self.link_weight = link_weight
-        self.links = build_link_scorer(
-            link_head, self.encoder.config.hidden_size, self.tag_names, link_hidden, dropout,
-            constrain=link_constraints,
+        self._setup_link_head(
+            link_head, self.encoder.config.hidden_size, link_hidden, dropout, link_constraints
         )
         self.train()  # from_pretrained leaves the encoder in eval mode (dropout off)
 
@@ -166,13 +162,7 @@ class TransformerTagger(nn.Module):
         """
         if emissions is None or (self.links is not None and states is None):
             emissions, states = self.encode(batch)
-        loss = self.head.loss(emissions, map_tags(batch["tags"], self.tag_map), batch["mask"])
-        if self.links is None or states is None:
-            return loss
-        structures = gold_structures(
-            batch["tags"], batch["mask"], self.tag_names or [], self.tag_scheme
-        )
-        return loss + self.link_weight * self.links.loss(self.dropout(states), structures)
+        return self._joint_loss(self.head, emissions, states, batch, self.dropout)
 
     def decode(
         self, emissions: torch.Tensor, mask: torch.Tensor

@@ -144,6 +144,8 @@ class Predictor:
 
     @torch.inference_mode()
     def _predict_documents(self, docs: list[Document], batch_size: int) -> list[Document]:
+        from argmine.models.module import _renumber, window_entry
+
         module = self.module
         units: list[tuple[int, Unit]] = []
         for di, doc in enumerate(docs):
@@ -160,15 +162,12 @@ class Predictor:
             batch = {k: v.to(module.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
             with self._autocast(module.device):
                 emissions, states = module.window_outputs(batch)
-            emissions = emissions.float().cpu()
-            states = states.float().cpu() if states is not None else None
             lengths = batch["mask"].sum(dim=1).tolist()
             for b, (ui, window) in enumerate(chunk):
                 first, last = window["word_range"]
-                item = (first, last, emissions[b, : lengths[b]])
-                if states is not None:
-                    item += (states[b, : lengths[b]],)
-                collected.setdefault(ui, []).append(item)
+                collected.setdefault(ui, []).append(
+                    window_entry(first, last, emissions, states, b, lengths[b])
+                )
         order = sorted(collected)
         decoded = module.decode_units([(units[ui][1].n_tokens, collected[ui]) for ui in order])
         per_doc: dict[int, tuple[list[Any], list[Any]]] = {di: ([], []) for di in range(len(docs))}
@@ -178,7 +177,6 @@ class Predictor:
             per_doc[di][0].extend(spans)
             per_doc[di][1].extend(relations)
         from argmine.encoding.stance import derive_counter_arguments
-        from argmine.models.module import _renumber
 
         out = []
         for di, doc in enumerate(docs):
