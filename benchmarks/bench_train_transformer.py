@@ -1,8 +1,9 @@
-"""train_transformer: tokens/s of one epoch of the MiniLM tagger on the essays (paragraph level).
+"""train_transformer: tokens/s of training the MiniLM tagger on the essays (paragraph level).
 
 ours: ``experiment=aae2_paragraph_transformer`` composed with Hydra, data and model built by
 ``build_datamodule``/``build_model`` (sub-word windows encoded once and cached), the configured
-Lightning ``Trainer`` for one epoch (or ``--max-steps``), no validation/checkpoints/loggers.
+Lightning ``Trainer`` for ``--epochs`` epochs (default 1; or ``--max-steps``), no
+validation/checkpoints/loggers.
 Batches are length-bucketed and padded to the longest window of the batch.
 
 baseline: Hugging Face ``Trainer`` + ``AutoModelForTokenClassification`` (the same MiniLM
@@ -15,7 +16,8 @@ warm-up, gradient clipping, batch size, seed, steps. HF's default random sampler
 
 Tokens = real sub-word tokens (attention-mask sum), counted identically on both sides;
 throughput = tokens / wall time of ``trainer.fit`` (ours) or ``trainer.train`` (HF).
-After the last round both trained models are scored on the dev units with argmine's
+After the last round both trained models are scored on the ``--eval-split`` units (default
+``test``) with argmine's
 ``SpanF1`` (exact and 50 % overlap): word predictions = argmax at each word's first sub-token,
 decoded with ``argmine.encoding.tags.tags_to_spans``.
 """
@@ -37,9 +39,12 @@ GOAL = ">= 1.5x HF Trainer tokens/s, C-F1 not lower"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit-docs", type=int, default=40, help="first N essays per split (0: all)")
-    parser.add_argument("--max-steps", type=int, default=-1, help="stop after N steps (-1: one full epoch)")
+    parser.add_argument("--max-steps", type=int, default=-1, help="stop after N steps (-1: full epochs)")
+    parser.add_argument("--epochs", type=int, default=1, help="training epochs on both sides")
+    parser.add_argument("--eval-split", default="test", choices=["val", "test"],
+                        help="units the C-F1 of both trained models is measured on")
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--no-eval", action="store_true", help="skip the dev-set C-F1 of both models")
+    parser.add_argument("--no-eval", action="store_true", help="skip the C-F1 of both models")
     parser.add_argument("--experiment", default="aae2_paragraph_transformer")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. data.batch_size=8")
 
@@ -76,8 +81,8 @@ class TokenCounter:
 
 
 def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], tokenizer: Any, cfg: Any,
-             max_steps: int) -> dict[str, Any]:
-    """``max_steps`` optimizer steps of the HF Trainer from the weights ``init``."""
+             max_steps: int, epochs: int = 1) -> dict[str, Any]:
+    """``max_steps`` optimizer steps (over ``epochs`` epochs) of the HF Trainer from ``init``."""
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
     model.load_state_dict(init)
@@ -86,7 +91,7 @@ def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], token
     args = TrainingArguments(
         output_dir=tempfile.mkdtemp(prefix="argmine-bench-hf-"), per_device_train_batch_size=batch,
         learning_rate=float(cfg.model.optimizer.lr), weight_decay=float(cfg.model.optimizer.weight_decay),
-        num_train_epochs=1, max_steps=max_steps, lr_scheduler_type="linear",
+        num_train_epochs=epochs, max_steps=max_steps, lr_scheduler_type="linear",
         warmup_steps=warmup, max_grad_norm=float(cfg.trainer.gradient_clip_val or 0.0), optim="adamw_torch",
         save_strategy="no", report_to="none", logging_strategy="no", use_cpu=True, seed=int(cfg.seed),
         dataloader_num_workers=0, disable_tqdm=True, remove_unused_columns=False,
@@ -106,7 +111,7 @@ def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], token
 
 
 @torch.inference_mode()
-def dev_f1(datamodule: Any, word_scores: Any, stage: str = "val", batch_size: int = 32) -> dict[str, float]:
+def split_f1(datamodule: Any, word_scores: Any, stage: str = "val", batch_size: int = 32) -> dict[str, float]:
     """C-F1 (exact, 50 % overlap) of word-level argmax predictions on ``stage``'s units.
 
     ``word_scores(batch) -> [B, T, tags]`` for a batch from ``featurizer.collate``.
@@ -163,33 +168,35 @@ def run(args: argparse.Namespace) -> Result:
         default_encoder_path(), num_labels=len(tag_vocab),
         id2label=dict(enumerate(tag_vocab.tags)), label2id={t: i for i, t in enumerate(tag_vocab.tags)})
     hf_init = snapshot(hf_model)
-    # the same number of optimizer steps on both sides (HF's max_steps would start a 2nd epoch)
-    steps = len(datamodule.train_dataloader())
+    # the same number of optimizer steps on both sides (HF's max_steps would start another epoch)
+    steps = len(datamodule.train_dataloader()) * args.epochs
     steps = min(steps, args.max_steps) if args.max_steps > 0 else steps
 
     def ours() -> RunResult:
-        out = lightning_epoch(cfg, datamodule, model, init, "attention_mask", args.max_steps)
+        out = lightning_epoch(cfg, datamodule, model, init, "attention_mask", args.max_steps,
+                              args.epochs)
         out["epoch_seconds"], out["seconds"] = out["seconds"], out["fit_seconds"]
         return {**out, "throughput": out["tokens"] / out["seconds"]}
 
     def baseline() -> RunResult:
-        out = hf_train(hf_model, hf_init, items, datamodule.featurizer.tokenizer, cfg, steps)
+        out = hf_train(hf_model, hf_init, items, datamodule.featurizer.tokenizer, cfg, steps,
+                       args.epochs)
         return {**out, "throughput": out["tokens"] / out["seconds"]}
 
     a, b = alternate(ours, baseline, args.repeat)
     ours_s = summarize(a, "argmine Lightning module + bucketed data module", "tokens/s")
     base_s = summarize(b, "HF Trainer + AutoModelForTokenClassification + DataCollator", "tokens/s")
-    if not args.no_eval and datamodule.records.get("val"):
+    if not args.no_eval and datamodule.records.get(args.eval_split):
         model.eval()
         hf_model.eval()
-        ours_s.update(dev_f1(datamodule, model.net.emissions))
-        base_s.update(dev_f1(datamodule, hf_word_scores(hf_model)))
+        ours_s.update(split_f1(datamodule, model.net.emissions, args.eval_split))
+        base_s.update(split_f1(datamodule, hf_word_scores(hf_model), args.eval_split))
     n_windows = len(items)
     padded = sum(len(it["input_ids"]) for it in items)
     return Result(
         "train_transformer", ours_s, base_s, goal=GOAL,
         notes=[f"{len(datamodule.records['train'])} training units ({n_windows} windows, {padded} sub-word tokens), "
-               f"batch {cfg.data.batch_size}, max_steps {args.max_steps}; C-F1 on "
-               f"{len(datamodule.records.get('val', []))} dev units after the last round"],
-        extra={"experiment": args.experiment, "overrides": overrides},
+               f"batch {cfg.data.batch_size}, {args.epochs} epoch(s), max_steps {args.max_steps}; C-F1 on "
+               f"{len(datamodule.records.get(args.eval_split, []))} {args.eval_split} units after the last round"],
+        extra={"experiment": args.experiment, "overrides": overrides, "epochs": args.epochs},
     )

@@ -67,14 +67,14 @@ class BatchTimer(pl.Callback):
 
 
 def lightning_epoch(cfg: DictConfig, datamodule: Any, model: Any, init_state: dict[str, torch.Tensor],
-                    token_key: str, max_steps: int) -> dict[str, Any]:
-    """One training epoch (or ``max_steps``) with the configured Lightning Trainer, without
-    validation, checkpoints, loggers or progress bar."""
+                    token_key: str, max_steps: int, epochs: int = 1) -> dict[str, Any]:
+    """``epochs`` training epochs (or ``max_steps``) with the configured Lightning Trainer,
+    without validation, checkpoints, loggers or progress bar. ``seconds``: summed epoch times."""
     from hydra.utils import instantiate
 
     model.load_state_dict(init_state)
     timer = BatchTimer(token_key)
-    trainer = instantiate(cfg.trainer, max_epochs=1, min_epochs=1, max_steps=max_steps, limit_val_batches=0,
+    trainer = instantiate(cfg.trainer, max_epochs=epochs, min_epochs=epochs, max_steps=max_steps, limit_val_batches=0,
                           enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
                           logger=False, callbacks=[timer])
     start = time.perf_counter()

@@ -102,8 +102,10 @@ def test_fast_dev_run_of_every_experiment(experiment: str, tmp_path: Path, reque
     if experiment not in BUNDLED:
         corpora = request.getfixturevalue("shared_corpora")
         env["ARGMINE_DATA_DIR"] = str(corpora)
+    # cross-validation experiments: one fold is enough to run every step once
+    cv = ["cv.limit_folds=1"] if "override /cv:" in (CONFIGS / "experiment" / f"{experiment}.yaml").read_text() else []
     proc = run_argmine("train", f"experiment={experiment}", "debug=fast", "logger=none",
-                       f"paths.root_dir={tmp_path}", "data.limit_documents=8", env=env)
+                       f"paths.root_dir={tmp_path}", "data.limit_documents=8", *cv, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert Path(proc.stdout.strip().splitlines()[-1]).is_dir()
     assert os.path.isfile(Path(proc.stdout.strip().splitlines()[-1]) / "metrics.json")

@@ -49,14 +49,15 @@ def test_link_decoding_targets_existing_other_spans(raw: list[tuple[int, int]], 
             assert name in ("Attack", "Support") and 0.0 < score <= 1.0
 
 
-def test_link_scorer_learns_gold_links_of_two_rows() -> None:
+@pytest.mark.parametrize("context", [False, True])
+def test_link_scorer_learns_gold_links_of_two_rows(context: bool) -> None:
     torch.manual_seed(0)
     words = torch.randn(2, 10, 6)
     structures = [
         [(0, 2, "Claim", None, None), (3, 5, "Premise", 0, "Support"), (6, 9, "Premise", 1, "Attack")],
         [(1, 4, "Premise", 1, "Support"), (5, 7, "Claim", None, None), (8, 10, "Premise", None, "Support")],
     ]
-    scorer = LinkScorer(6, ["Attack", "Support"], hidden=16, dropout=0.0)
+    scorer = LinkScorer(6, ["Attack", "Support"], hidden=16, dropout=0.0, context=context)
     optim = torch.optim.Adam(scorer.parameters(), lr=0.01)
     first = None
     for _ in range(150):

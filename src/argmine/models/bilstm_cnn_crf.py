@@ -97,7 +97,8 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
     ``link_tag_scheme`` are passed by ``TaggerModule``): trained on the gold spans and links
     encoded in the compound tags, its links replace those decoded from the tags' distances.
     With ``tag_distances=False`` the CRF learns the compound tags without their link part;
-    ``link_constraints=True`` turns on the head's data-derived rule per span type.
+    ``link_constraints=True`` turns on the head's data-derived rule per span type;
+    ``link_context=True`` adds a BiLSTM over the spans to the head.
     """
 
     def __init__(
@@ -123,6 +124,7 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
         link_weight: float = 1.0,
         tag_distances: bool = True,
         link_constraints: bool = False,
+        link_context: bool = False,
     ) -> None:
         super().__init__()
         if pretrained_embeddings is not None:
@@ -151,7 +153,9 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
         )
         self.proj = nn.Linear(2 * hidden_size, num_tags)
         self.head = TaggingHead(num_tags, use_crf, allowed_transitions)
-        self._setup_link_head(link_head, 2 * hidden_size, link_hidden, dropout, link_constraints)
+        self._setup_link_head(
+            link_head, 2 * hidden_size, link_hidden, dropout, link_constraints, link_context
+        )
 
     def emissions(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Tag scores ``[B, T, K]`` (zeros at padding)."""

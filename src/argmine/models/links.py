@@ -44,6 +44,10 @@ class LinkScorer(nn.Module):
     whose type nearly always had one (rate >= 99%, e.g. essay premises) gets its best target
     when there is another span.
 
+    ``context=True`` runs a BiLSTM over the spans of each sequence (in text order) and appends
+    its states to each span's representation, so a span's scores can depend on the other spans
+    around it (e.g. which one reads like the paragraph's claim).
+
     Limits: links only within the scored sequence (a paragraph or window); no global tree or
     acyclicity constraint beyond one outgoing link per span.
     """
@@ -57,6 +61,7 @@ class LinkScorer(nn.Module):
         dropout: float = 0.1,
         span_labels: Sequence[str] = (),
         constrain: bool = False,
+        context: bool = False,
     ) -> None:
         super().__init__()
         if not relations:
@@ -68,8 +73,13 @@ class LinkScorer(nn.Module):
         self.register_buffer("label_spans", torch.zeros(len(self.span_labels)))
         self.register_buffer("label_links", torch.zeros(len(self.span_labels)))
         self.max_distance = max_distance
-        self.source = nn.Sequential(nn.Linear(3 * input_dim, hidden), nn.GELU(), nn.Dropout(dropout))
-        self.target = nn.Sequential(nn.Linear(3 * input_dim, hidden), nn.GELU(), nn.Dropout(dropout))
+        span_dim = 3 * input_dim
+        self.context: nn.LSTM | None = None
+        if context:
+            self.context = nn.LSTM(span_dim, hidden // 2, batch_first=True, bidirectional=True)
+            span_dim += 2 * (hidden // 2)
+        self.source = nn.Sequential(nn.Linear(span_dim, hidden), nn.GELU(), nn.Dropout(dropout))
+        self.target = nn.Sequential(nn.Linear(span_dim, hidden), nn.GELU(), nn.Dropout(dropout))
         self.bilinear = nn.Parameter(torch.zeros(hidden, hidden))
         self.target_bias = nn.Linear(hidden, 1)
         self.no_link = nn.Linear(hidden, 1)
@@ -101,6 +111,8 @@ class LinkScorer(nn.Module):
         """Link logits ``[B, S, S + 1]`` (column 0: no link, column ``j + 1``: link to span j)
         and the source/target projections ``[B, S, hidden]``."""
         reps = self.represent(words, bounds)
+        if self.context is not None:
+            reps = torch.cat([reps, self.span_context(reps, span_mask)], dim=-1)
         src, tgt = self.source(reps), self.target(reps)
         pair = src @ self.bilinear @ tgt.transpose(1, 2) + self.target_bias(tgt).transpose(1, 2)
         n = bounds.size(1)
@@ -110,6 +122,15 @@ class LinkScorer(nn.Module):
         invalid = torch.eye(n, dtype=torch.bool, device=bounds.device)[None] | ~span_mask[:, None, :]
         pair = pair.masked_fill(invalid, torch.finfo(pair.dtype).min / 2)
         return torch.cat([self.no_link(src), pair], dim=-1), src, tgt
+
+    def span_context(self, reps: torch.Tensor, span_mask: torch.Tensor) -> torch.Tensor:
+        """BiLSTM states over each row's spans (``span_mask`` marks the real ones, a prefix)."""
+        assert self.context is not None
+        lengths = span_mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(reps, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.context(packed)
+        states, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=reps.size(1))
+        return states
 
     def label_logits(
         self, src: torch.Tensor, tgt: torch.Tensor, rows: torch.Tensor, sources: torch.Tensor,
@@ -209,6 +230,7 @@ def build_link_scorer(
     hidden: int,
     dropout: float,
     constrain: bool = False,
+    context: bool = False,
 ) -> LinkScorer | None:
     """The link head of a tagger network (``None`` when disabled); its relation names and span
     types come from the compound tags, so the data must use ``target=structure``."""
@@ -222,7 +244,8 @@ def build_link_scorer(
         )
     types = sorted({parse_tag(t)[1].split(":")[0] for t in tags or [] if t != "O"})
     return LinkScorer(
-        input_dim, relations, hidden=hidden, dropout=dropout, span_labels=types, constrain=constrain
+        input_dim, relations, hidden=hidden, dropout=dropout, span_labels=types, constrain=constrain,
+        context=context,
     )
 
 
@@ -310,10 +333,12 @@ class LinkHeadMixin:
         return num_tags, allowed_transitions
 
     def _setup_link_head(
-        self, link_head: bool, input_dim: int, hidden: int, dropout: float, constrain: bool
+        self, link_head: bool, input_dim: int, hidden: int, dropout: float, constrain: bool,
+        context: bool = False,
     ) -> None:
         self.links = build_link_scorer(
-            link_head, input_dim, self.tag_names, hidden, dropout, constrain=constrain
+            link_head, input_dim, self.tag_names, hidden, dropout, constrain=constrain,
+            context=context,
         )
 
     def _joint_loss(

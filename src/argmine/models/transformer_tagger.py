@@ -53,6 +53,8 @@ class TransformerTagger(LinkHeadMixin, nn.Module):
             without their link part (``Premise``, ``Claim:For``); links come from the head alone.
         link_constraints: the link head's data-derived rule per span type (types that never
             have a link in training get none, types that nearly always have one get one).
+        link_context: a BiLSTM over each sequence's spans feeds the link scorer (each span's
+            link scores see the spans around it).
         pretrained: load the encoder weights from ``model_name_or_path``; with False only its
             config is read (``AutoModel.from_config``) and the weights must come from a state
             dict afterwards (loading an exported model, no download).
@@ -74,6 +76,7 @@ class TransformerTagger(LinkHeadMixin, nn.Module):
         link_weight: float = 1.0,
         tag_distances: bool = True,
         link_constraints: bool = False,
+        link_context: bool = False,
     ) -> None:
         super().__init__()
         from transformers import AutoConfig, AutoModel
@@ -102,7 +105,8 @@ class TransformerTagger(LinkHeadMixin, nn.Module):
         # training windows may start or end inside a span: no start/end constraints in the loss
         self.head = TaggingHead(num_tags, head == "crf", allowed_transitions, windowed=True)
         self._setup_link_head(
-            link_head, self.encoder.config.hidden_size, link_hidden, dropout, link_constraints
+            link_head, self.encoder.config.hidden_size, link_hidden, dropout, link_constraints,
+            link_context,
         )
         self.train()  # from_pretrained leaves the encoder in eval mode (dropout off)
 
