@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
@@ -25,6 +26,10 @@ SAME_RUN_AS = {
     "aae2_gold_components": "stab2017_gold_components",
     "abstrct_gold_components": "mayer2020_abstrct_relations",
 }
+# experiments that need a file from another run: composed here with a placeholder, run by
+# the test named
+NEEDS_INPUT = {"aae2_paragraph_pipeline": ("data.predicted_components=predictions.jsonl",
+                                           "tests/e2e/test_pipeline_cli.py")}
 
 
 def _compose(overrides: list[str], name: str = "train") -> OmegaConf:
@@ -38,7 +43,7 @@ def _group_options(group: str) -> list[str]:
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_experiment_composes_and_passes_check(experiment: str) -> None:
-    cfg = _compose([f"experiment={experiment}"])
+    cfg = _compose([f"experiment={experiment}", *NEEDS_INPUT.get(experiment, ())[:1]])
     assert cfg.name != "???" and not OmegaConf.is_missing(cfg, "name")
     check_config(_without_hydra(cfg))
 
@@ -48,7 +53,8 @@ def test_experiment_composes_and_passes_check(experiment: str) -> None:
     [(g, o) for g in ("data", "model", "trainer", "logger", "callbacks", "debug") for o in _group_options(g)],
 )
 def test_every_group_option_composes(group: str, option: str) -> None:
-    cfg = _compose([f"{group}={option}"])
+    placeholder = ["data.predicted_components=x.jsonl"] if option == "aae2_conll_gold_pairs" else []
+    cfg = _compose([f"{group}={option}", *placeholder])
     check_config(_without_hydra(cfg))
 
 
@@ -96,16 +102,50 @@ def _without_hydra(cfg: OmegaConf) -> OmegaConf:
     return out
 
 
-@pytest.mark.parametrize("experiment", [e for e in EXPERIMENTS if e not in SAME_RUN_AS])
-def test_fast_dev_run_of_every_experiment(experiment: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+# experiments with a cross-validation scheme run one fold each, on their own
+CV = {e for e in EXPERIMENTS if "override /cv:" in (CONFIGS / "experiment" / f"{e}.yaml").read_text()}
+SMOKE = [e for e in EXPERIMENTS if e not in SAME_RUN_AS and e not in NEEDS_INPUT]
+FAST = ["debug=fast", "logger=none", "data.limit_documents=8"]
+
+
+def _runs_by_experiment(stdout: str) -> dict[str, Path]:
+    """Run folders printed by ``argmine train`` (one line per finished job), by experiment."""
+    runs = {}
+    for line in stdout.splitlines():
+        path = Path(line.strip())
+        overrides = path / ".hydra" / "overrides.yaml"
+        if line.strip() and path.is_dir() and overrides.is_file():
+            (name,) = [o.split("=", 1)[1] for o in yaml.safe_load(overrides.read_text()) if o.startswith("experiment=")]
+            runs[name] = path
+    return runs
+
+
+@pytest.fixture(scope="module")
+def smoke_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], str]:
+    """One batch of every experiment without cross-validation, as one ``argmine train -m``
+    multirun (one process: the imports are paid once); the real-corpus ones only when the
+    corpora are there. Returns the run folders by experiment and the multirun's stderr."""
+    corpora = Path(os.environ.get("ARGMINE_SHARED_CORPORA", REPO_ROOT.parent / "shared" / "corpora"))
+    names = [e for e in SMOKE if e not in CV and (e in BUNDLED or corpora.is_dir())]
+    root = tmp_path_factory.mktemp("smoke")
+    proc = run_argmine("train", "-m", f"experiment={','.join(names)}", *FAST, f"paths.root_dir={root}",
+                       env={"ARGMINE_DATA_DIR": str(corpora)}, timeout=1800)
+    return _runs_by_experiment(proc.stdout), proc.stderr
+
+
+@pytest.mark.parametrize("experiment", SMOKE)
+def test_fast_dev_run_of_every_experiment(experiment: str, tmp_path: Path, request: pytest.FixtureRequest,
+                                          smoke_runs: tuple[dict[str, Path], str]) -> None:
     env = {}
     if experiment not in BUNDLED:
-        corpora = request.getfixturevalue("shared_corpora")
-        env["ARGMINE_DATA_DIR"] = str(corpora)
-    # cross-validation experiments: one fold is enough to run every step once
-    cv = ["cv.limit_folds=1"] if "override /cv:" in (CONFIGS / "experiment" / f"{experiment}.yaml").read_text() else []
-    proc = run_argmine("train", f"experiment={experiment}", "debug=fast", "logger=none",
-                       f"paths.root_dir={tmp_path}", "data.limit_documents=8", *cv, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert Path(proc.stdout.strip().splitlines()[-1]).is_dir()
-    assert os.path.isfile(Path(proc.stdout.strip().splitlines()[-1]) / "metrics.json")
+        env["ARGMINE_DATA_DIR"] = str(request.getfixturevalue("shared_corpora"))
+    if experiment in CV:  # one fold is enough to run every step once
+        proc = run_argmine("train", f"experiment={experiment}", *FAST, "cv.limit_folds=1",
+                           f"paths.root_dir={tmp_path}", env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        run = Path(proc.stdout.strip().splitlines()[-1])
+    else:
+        runs, stderr = smoke_runs
+        assert experiment in runs, stderr[-3000:]
+        run = runs[experiment]
+    assert run.is_dir() and (run / "metrics.json").is_file()

@@ -8,6 +8,7 @@ their official split. Readers are imported lazily so that ``argmine data`` comma
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from argmine.documents import Document
-from argmine.errors import ArgmineError, CorpusNotFoundError, Problem
+from argmine.errors import ArgmineError, ConfigError, CorpusNotFoundError, Problem
 
 
 @dataclass
@@ -171,4 +172,11 @@ def load_corpus(name: str, root: str | Path | None = None, **options: Any) -> Co
     path = corpus_root(name, root)
     module_name, func_name = spec.loader.split(":")
     loader: Callable[..., Corpus] = getattr(importlib.import_module(module_name), func_name)
+    accepted = inspect.signature(loader).parameters
+    unknown = sorted(set(options) - set(accepted))
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        known = [k for k in accepted if k != next(iter(accepted))]
+        raise ConfigError(
+            f"data.reader: the {name!r} reader has no option(s) {unknown}; its options: {known}"
+        )
     return loader(path, **options)

@@ -11,6 +11,11 @@ Targets per component: ``type`` = its label; ``stance`` = ``support``/``attack``
 (``pro`` -> support, ``opp`` -> attack), or the type of its outgoing
 relation (attack-like labels, see :func:`argmine.encoding.stance.is_attack` -> attack), ``None``
 (not scored) when it has neither. Links: relations whose endpoints are both in the unit.
+
+Pipeline (``predicted_components``): the test documents' components are read from a tagger's
+predictions (:mod:`argmine.data.predicted`) instead of the gold annotation; the gold test
+documents stay in ``gold_documents["test"]`` for end-to-end scoring (C-F1 and R-F1 as in
+:class:`argmine.models.TaggerModule`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from argmine.data.datamodule import stage_documents
+from argmine.data.predicted import predicted_documents, read_predicted_components
 from argmine.documents import Document
 from argmine.encoding.stance import is_attack
 from argmine.encoding.units import Unit, make_units
@@ -105,12 +111,29 @@ def make_pair_record(doc_index: int, doc: Document, unit: Unit) -> PairRecord:
     )
 
 
+def relation_vocabulary(docs: Sequence[Document]) -> tuple[dict[str, str], dict[str, str] | None]:
+    """How the training data spells a support and an attack relation (its most frequent label
+    of each kind), and claims' stance values (``For``/``Against``) when its spans carry a
+    ``stance`` attribute: the names a pipeline gives the relations and stances it predicts."""
+    from collections import Counter
+
+    kinds: dict[str, Counter[str]] = {SUPPORT: Counter(), ATTACK: Counter()}
+    for doc in docs:
+        for rel in doc.relations:
+            if "derived" not in rel.attributes:
+                kinds[ATTACK if is_attack(rel) else SUPPORT][rel.label] += 1
+    names = {k: (c.most_common(1)[0][0] if c else k) for k, c in kinds.items()}
+    has_stance = any(str(s.attributes.get("stance", "")).lower() in {"for", "against"} for d in docs for s in d.spans)
+    return names, ({SUPPORT: "For", ATTACK: "Against"} if has_stance else None)
+
+
 class PairDataModule(pl.LightningDataModule):
     """Units (paragraphs) with gold components for :class:`argmine.models.pairs.ComponentPairModule`.
 
     Args mirror :class:`argmine.data.ArgumentDataModule` (corpus, root, reader, schema, unit,
     splits, batch sizes, seed, limit_documents, dev/test fractions, ``fold`` for cross-validation). Units without components
-    are skipped (they have nothing to classify).
+    are skipped (they have nothing to classify). ``predicted_components``: a prediction jsonl
+    whose spans replace the test documents' gold components (pipeline evaluation).
     """
 
     def __init__(
@@ -130,6 +153,7 @@ class PairDataModule(pl.LightningDataModule):
         test_fraction: float | None = None,
         dev_seed: int = 13,
         fold: Mapping[str, Sequence[str]] | None = None,
+        predicted_components: str | None = None,
     ) -> None:
         super().__init__()
         if unit not in {"paragraph", "document"}:
@@ -147,6 +171,10 @@ class PairDataModule(pl.LightningDataModule):
         self.limit_documents = limit_documents
         self.dev_fraction, self.test_fraction, self.dev_seed = dev_fraction, test_fraction, dev_seed
         self.fold = dict(fold) if fold else None
+        self.predicted_components = predicted_components
+        self.gold_documents: dict[str, list[Document]] = {}
+        self.relation_names = {SUPPORT: SUPPORT, ATTACK: ATTACK}
+        self.stance_values: dict[str, str] | None = None
         self.documents: dict[str, list[Document]] = {}
         self.records: dict[str, list[PairRecord]] = {}
         self.type_labels: list[str] = []
@@ -161,6 +189,13 @@ class PairDataModule(pl.LightningDataModule):
             fold=self.fold, dev_fraction=self.dev_fraction, test_fraction=self.test_fraction,
             dev_seed=self.dev_seed, limit_documents=self.limit_documents,
         )  # fmt: skip
+        if self.predicted_components is not None and "test" in self.documents:
+            self.gold_documents["test"] = self.documents["test"]
+            self.documents["test"] = predicted_documents(
+                self.documents["test"], read_predicted_components(self.predicted_components),
+                self.predicted_components, self.unit_tokens,
+            )
+        self.relation_names, self.stance_values = relation_vocabulary(self.documents.get("train", []))
         for stage, docs in self.documents.items():
             records = []
             for i, doc in enumerate(docs):
@@ -178,6 +213,10 @@ class PairDataModule(pl.LightningDataModule):
             lab for lab in seen if lab not in declared
         ]
         self._prepared = True
+
+    def unit_tokens(self, doc: Document) -> list[tuple[int, int]]:
+        """The tokens of all of a document's units, in text order."""
+        return [t for unit in make_units(doc, self.unit) for t in unit.tokens]
 
     def model_inputs(self) -> dict[str, Any]:
         self.prepare_corpus()
@@ -205,7 +244,8 @@ class PairDataModule(pl.LightningDataModule):
         out = self.featurizer.collate([r.encoded for r in recs])
         out["unit_index"] = list(indices)
         out["ranges"] = [r.ranges for r in recs]
-        out["types"] = [[self.type_labels.index(t) for t in r.types] for r in recs]
+        # predicted components may carry a label the training data never had: -1
+        out["types"] = [[self.type_labels.index(t) if t in self.type_labels else -1 for t in r.types] for r in recs]
         out["stances"] = [[-1 if s is None else int(s == ATTACK) for s in r.stances] for r in recs]
         out["links"] = [r.links for r in recs]
         out["features"] = [r.features for r in recs]

@@ -14,6 +14,13 @@ Decoding keeps the essays' tree shape: each component links to at most one targe
 best-scoring one, if that probability is above 0.5. Metrics (:class:`argmine.metrics.MacroF1`):
 ``{stage}/type_macro_f1``, ``{stage}/link_macro_f1`` (linked / not-linked over all ordered pairs
 within a unit, :func:`argmine.metrics.gold.pair_link_labels`), ``{stage}/stance_macro_f1``.
+
+Pipeline: when the data module reads the test components from a tagger's predictions
+(``data.predicted_components``), the test stage predicts stance and links over those components
+and scores the resulting documents against the gold ones end to end, as the joint models are
+scored: ``test/c_f1_*`` (the tagger's components) and ``test/r_f1_exact`` / ``test/r_f1_50``
+(Eger et al.'s R-F1, :mod:`argmine.models.pipeline`). The linked documents are kept in
+``predictions["test"]`` (``argmine train`` writes them to ``<run>/predictions/test.jsonl``).
 """
 
 from __future__ import annotations
@@ -154,6 +161,8 @@ class ComponentPairModule(pl.LightningModule):
         self.optimizer_factory = optimizer
         self.link_weight, self.stance_weight = link_weight, stance_weight
         self.net = net(**featurizer.model_kwargs(), num_types=len(self.type_labels))
+        self.predictions: dict[str, list[Any]] = {}
+        self._pipeline_outputs: dict[int, tuple[list[str], set[tuple[int, int]]]] = {}
         self.metrics = nn.ModuleDict(
             {
                 f"{stage}_{name}": MacroF1(labels)
@@ -219,7 +228,34 @@ class ComponentPairModule(pl.LightningModule):
         self._eval_step(batch, "val")
 
     def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        self._eval_step(batch, "test")
+        if self._pipeline():
+            self._collect_pipeline(batch)
+        else:
+            self._eval_step(batch, "test")
+
+    def _pipeline(self) -> bool:
+        """Whether the test components come from a tagger's predictions."""
+        datamodule = getattr(self._trainer, "datamodule", None) if self._trainer is not None else None
+        return getattr(datamodule, "predicted_components", None) is not None
+
+    @torch.no_grad()
+    def _collect_pipeline(self, batch: dict[str, Any]) -> None:
+        for index, reps in zip(batch["unit_index"], self.net.spans(batch), strict=True):
+            stances = self.net.stance_head(reps).argmax(-1).tolist() if reps.size(0) else []
+            links = decode_links(torch.sigmoid(self.net.pair_logits(reps))) if reps.size(0) >= 2 else set()
+            self._pipeline_outputs[index] = ([STANCE_LABELS[k] for k in stances], links)
+
+    def _finish_pipeline(self) -> None:
+        from argmine.models.pipeline import linked_documents, score_documents
+
+        dm = self.trainer.datamodule
+        predicted = linked_documents(
+            dm.documents["test"], dm.records["test"], self._pipeline_outputs, dm.relation_names, dm.stance_values
+        )
+        self._pipeline_outputs = {}
+        results = score_documents(predicted, dm.gold_documents["test"], dm.unit_tokens, self.type_labels)
+        self.log_dict({f"test/{k}": v for k, v in results.items()})
+        self.predictions["test"] = predicted
 
     def _finish(self, stage: str) -> None:
         for name in ("type", "link", "stance"):
@@ -233,7 +269,10 @@ class ComponentPairModule(pl.LightningModule):
         self._finish("val")
 
     def on_test_epoch_end(self) -> None:
-        self._finish("test")
+        if self._pipeline():
+            self._finish_pipeline()
+        else:
+            self._finish("test")
 
     def configure_optimizers(self) -> Any:
         if self.optimizer_factory is None:

@@ -119,6 +119,20 @@ def write_metrics(path: Path, metrics: dict[str, float]) -> None:
     tmp.replace(path)
 
 
+def write_predictions(model: Any, folder: Path, trainer: pl.Trainer) -> None:
+    """The decoded documents of each evaluated stage as ``folder/<stage>.jsonl`` (the
+    ``argmine predict`` jsonl format): input of the pipeline relation step, or error analysis.
+    Skipped under data parallelism (each rank holds only its share of the documents)."""
+    from argmine.predict.writers import atomic_write, jsonl_line
+
+    predictions = getattr(model, "predictions", None) or {}
+    if not predictions or trainer.world_size > 1:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for stage, docs in predictions.items():
+        atomic_write(folder / f"{stage}.jsonl", "".join(jsonl_line(doc) for doc in docs))
+
+
 def export_evaluated(model: Any, folder: Path, cfg: DictConfig) -> None:
     """Export the model as evaluated (``run_stages`` loaded the chosen checkpoint into it)."""
     data = cfg.data
@@ -129,7 +143,8 @@ def export_evaluated(model: Any, folder: Path, cfg: DictConfig) -> None:
 
 # -- entry points ------------------------------------------------------------------------------------
 def train(cfg: DictConfig) -> dict[str, float]:
-    """Train, evaluate the best checkpoint on val and test, export, write metrics.json."""
+    """Train, evaluate the best checkpoint on val and test, export, write metrics.json (and
+    the decoded val/test documents to ``predictions/<stage>.jsonl``)."""
     if cfg.get("cv") and cfg.cv.get("folds") and cfg.cv.get("fold") is None:
         from argmine.sweeps.cv import run_cross_validation
 
@@ -158,6 +173,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         metrics = run_stages(trainer, model, datamodule, stages, ckpt)
         if trainer.global_rank == 0:
             write_metrics(run_dir / "metrics.json", metrics)
+            write_predictions(model, run_dir / "predictions", trainer)
             if cfg.export and cfg.train:
                 export_evaluated(model, run_dir / "model", cfg)
     finally:
@@ -184,6 +200,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
         metrics = run_stages(trainer, model, datamodule, list(cfg.stages), None)
         if trainer.global_rank == 0:
             write_metrics(run_dir / "metrics.json", metrics)
+            write_predictions(model, run_dir / "predictions", trainer)
     finally:
         finish_wandb()
     return metrics
