@@ -175,8 +175,7 @@ def load_corpus(name: str, root: str | Path | None = None, **options: Any) -> Co
     accepted = inspect.signature(loader).parameters
     unknown = sorted(set(options) - set(accepted))
     if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-        known = [k for k in accepted if k != next(iter(accepted))]
-        raise ConfigError(
-            f"data.reader: the {name!r} reader has no option(s) {unknown}; its options: {known}"
+        raise ConfigError(  # the first parameter is the corpus folder, not an option
+            f"data.reader: the {name!r} reader has no option(s) {unknown}; its options: {list(accepted)[1:]}"
         )
     return loader(path, **options)

@@ -20,6 +20,7 @@ documents stay in ``gold_documents["test"]`` for end-to-end scoring (C-F1 and R-
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,8 +116,6 @@ def relation_vocabulary(docs: Sequence[Document]) -> tuple[dict[str, str], dict[
     """How the training data spells a support and an attack relation (its most frequent label
     of each kind), and claims' stance values (``For``/``Against``) when its spans carry a
     ``stance`` attribute: the names a pipeline gives the relations and stances it predicts."""
-    from collections import Counter
-
     kinds: dict[str, Counter[str]] = {SUPPORT: Counter(), ATTACK: Counter()}
     for doc in docs:
         for rel in doc.relations:

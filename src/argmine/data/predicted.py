@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from argmine.documents import Document, Span
@@ -38,11 +38,7 @@ def read_predicted_components(path: str | Path) -> Predicted:
                 continue
             try:
                 rec = json.loads(line)
-                spans = [
-                    Span(int(s["start"]), int(s["end"]), str(s["label"]), f"T{k + 1}")
-                    for k, s in enumerate(rec["spans"])
-                ]
-                out[str(rec["id"])] = (spans, rec.get("text"))
+                out[str(rec["id"])] = ([Span.from_dict(s) for s in rec["spans"]], rec.get("text"))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise DocumentError(f"{path}:{number}: not a prediction record ({exc!r})") from None
     return out
@@ -62,7 +58,10 @@ def snap_to_tokens(spans: Sequence[Span], tokens: Sequence[tuple[int, int]]) -> 
 
 
 def predicted_documents(
-    gold: Sequence[Document], predicted: Predicted, path: str | Path, tokens_of: object
+    gold: Sequence[Document],
+    predicted: Predicted,
+    path: str | Path,
+    tokens_of: Callable[[Document], Sequence[tuple[int, int]]],
 ) -> list[Document]:
     """One document per gold document, with the predicted spans (snapped to
     ``tokens_of(doc)``) and no relations. Every gold document must have a record."""
@@ -77,7 +76,7 @@ def predicted_documents(
         spans, text = predicted[doc.id]
         if text is not None and text != doc.text:
             raise DocumentError(f"{path}: document {doc.id}: its text differs from the corpus text")
-        snapped, n = snap_to_tokens(spans, tokens_of(doc))  # type: ignore[operator]
+        snapped, n = snap_to_tokens(spans, tokens_of(doc))
         dropped += n
         try:
             out.append(doc.replace(spans=snapped, relations=[]))

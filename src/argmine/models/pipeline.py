@@ -4,11 +4,13 @@ into documents and scored end to end like the joint models (C-F1, R-F1 exact and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from argmine.documents import Document, Relation, Span
+from argmine.documents import Document, Relation
 from argmine.encoding.stance import derive_counter_arguments
 from argmine.metrics import ComponentMetrics, eger_relations
+from argmine.models.module import gold_links, token_index
 
 #: per unit record index: (stance of each component, links as (source, target) positions)
 UnitOutputs = Mapping[int, tuple[Sequence[str], set[tuple[int, int]]]]
@@ -43,7 +45,7 @@ def linked_documents(
     out = []
     for i, doc in enumerate(docs):
         spans = [
-            Span(s.start, s.end, s.label, s.id, {**s.attributes, "stance": stances[i][s.id]} if s.id in stances[i] else dict(s.attributes), s.score)
+            replace(s, attributes={**s.attributes, "stance": stances[i][s.id]}) if s.id in stances[i] else s
             for s in doc.spans
         ]
         out.append(derive_counter_arguments(doc.replace(spans=spans, relations=relations[i])))
@@ -58,8 +60,6 @@ def score_documents(
 ) -> dict[str, float]:
     """C-F1 and Eger et al.'s R-F1 (exact and 50 %) of predicted against gold documents, one
     document at a time, spans compared in tokens (``tokens_of(gold document)``)."""
-    from argmine.models.module import gold_links, token_index
-
     metric = ComponentMetrics(list(labels), with_relations=True)
     for pred, ref in zip(predicted, gold, strict=True):
         to_tokens = token_index(tokens_of(ref))
