@@ -32,6 +32,7 @@ from typing import Any
 import torch
 
 from benchmarks.common import Result, RunResult, alternate, summarize
+from benchmarks.roofline import TokenCounter
 from benchmarks.training import build, compose_config, lightning_epoch, snapshot
 
 GOAL = ">= 1.5x HF Trainer tokens/s, C-F1 not lower"
@@ -64,22 +65,6 @@ def hf_items(datamodule: Any, stage: str) -> list[dict[str, list[int]]]:
     return items
 
 
-class TokenCounter:
-    """Forward pre-hook counting the real tokens (attention-mask sum) of each training forward
-    (counting in the collator would over-count: accelerate's loader fetches one batch ahead)."""
-
-    def __init__(self) -> None:
-        self.tokens = 0
-        self.padded = 0
-        self.steps = 0
-
-    def __call__(self, module: Any, args: tuple, kwargs: dict[str, Any]) -> None:
-        if module.training:
-            self.tokens += int(kwargs["attention_mask"].sum())
-            self.padded += kwargs["attention_mask"].numel()
-            self.steps += 1
-
-
 def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], tokenizer: Any, cfg: Any,
              max_steps: int, epochs: int = 1) -> dict[str, Any]:
     """``max_steps`` optimizer steps (over ``epochs`` epochs) of the HF Trainer from ``init``."""
@@ -96,7 +81,7 @@ def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], token
         save_strategy="no", report_to="none", logging_strategy="no", use_cpu=True, seed=int(cfg.seed),
         dataloader_num_workers=0, disable_tqdm=True, remove_unused_columns=False,
     )
-    counter = TokenCounter()
+    counter = TokenCounter(training_only=True)
     hook = model.register_forward_pre_hook(counter, with_kwargs=True)
     trainer = Trainer(model=model, args=args, train_dataset=items,
                       data_collator=DataCollatorForTokenClassification(tokenizer))

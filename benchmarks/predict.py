@@ -10,6 +10,9 @@ at its default batch size), alternating runs in one process, best of
 ``--repeat``. Tokens are word tokens (argmine's tokenizer), counted once for both. Peak memory
 is the peak resident-set growth of each run (``benchmarks.common``). Spans of both are scored
 against the sample corpus' gold spans (exact character match, micro F1).
+A roofline line (``benchmarks.roofline``) puts both throughputs against this CPU's measured fp32
+matrix-multiply peak: the dense-layer GFLOP/s each side reaches on the sub-word tokens its
+encoder really processed, and what the 2x goal would need.
 
 Without ``--model`` a MiniLM tagger is trained for one short epoch on the sample corpus first
 (``argmine train experiment=quickstart model=transformer trainer.max_epochs=1``).
@@ -37,6 +40,7 @@ if str(REPO) not in sys.path:  # ``python benchmarks/predict.py``: make ``benchm
     sys.path.insert(0, str(REPO))
 
 from benchmarks.common import Result, alternate, summarize, timed, write_result  # noqa: E402
+from benchmarks.roofline import TokenCounter, matmul_peak_gflops, roofline  # noqa: E402
 
 
 def train_model() -> Path:
@@ -135,8 +139,19 @@ def main() -> None:
     def run_ours_bf16() -> list[set]:
         return [{(s.start, s.end, s.label) for s in d.spans} for d in ours_bf16.predict_many(texts)]
 
-    fp32_spans = run_ours()
-    run_pipe(args.batch_size)  # warm-up
+    def counted(encoder: Any, fn: Any) -> tuple[Any, TokenCounter, float]:
+        counter = TokenCounter()
+        detach = counter.attach(encoder)
+        try:
+            start = time.perf_counter()
+            return fn(), counter, time.perf_counter() - start
+        finally:
+            detach()
+
+    # warm-ups, counting the sub-word tokens each side's encoder really processes
+    fp32_spans, ours_count, _ = counted(ours.module.net.encoder, run_ours)
+    _, pipe_count, _ = counted(pipe.model, lambda: run_pipe(args.batch_size))
+    _, ours_timed, ours_wall = counted(ours.module.net.encoder, run_ours)  # warm now
     bf16_spans = run_ours_bf16()
     ours_runs, base_runs = alternate(measured(run_ours), measured(lambda: run_pipe(args.batch_size)), args.repeat)
     bf16_runs, _ = alternate(measured(run_ours_bf16), measured(lambda: run_pipe(args.batch_size)),
@@ -146,17 +161,34 @@ def main() -> None:
     default_runs = [timed(measured(run_pipe)) for _ in range(max(1, args.repeat // 2))]
     unit = "word tokens/s"
     base_default = summarize(default_runs, "pipeline, default pipe(texts) (batch 1)", unit)
+    encoder_config = ours.module.net.encoder.config
+    ffn_shape = (args.batch_size * 128, encoder_config.hidden_size, encoder_config.intermediate_size)
+    peak = matmul_peak_gflops(*ffn_shape)
+    ours_s = summarize(ours_runs, f"argmine Predictor (batch {args.batch_size}, packing to 512 tokens)", unit)
+    base_s = summarize(base_runs, f'pipeline("token-classification", aggregation_strategy="simple"), '
+                                  f"batch_size={args.batch_size}", unit)
+    for side, count in ((ours_s, ours_count), (base_s, pipe_count)):
+        side.update(roofline(encoder_config, count.tokens, side["seconds"], peak))
+        side["encoder_padded_positions"] = count.padded
+    ours_s["encoder_share_of_wall"] = round(ours_timed.seconds / ours_wall, 3)
+    needed = 2 * base_s["gflops"] * ours_count.tokens / pipe_count.tokens
     result = Result(
         name="predict",
-        ours=summarize(ours_runs, f"argmine Predictor (batch {args.batch_size}, packing to 512 tokens)", unit),
-        baseline=summarize(base_runs, f'pipeline("token-classification", aggregation_strategy="simple"), '
-                                      f"batch_size={args.batch_size}", unit),
+        ours=ours_s,
+        baseline=base_s,
         goal=">= 2x the pipeline's tokens/s on the same MiniLM weights and texts",
         notes=[f"ratio against the pipeline at its default batch size: "
                f"{base_default['throughput'] and round(statistics.median(r['throughput'] for r in ours_runs) / base_default['throughput'], 2)}x",
-               "span_f1_exact: exact character-span micro F1 against the sample corpus' gold spans"],
+               "span_f1_exact: exact character-span micro F1 against the sample corpus' gold spans",
+               f"roofline: fp32 matmul peak {peak:.1f} GFLOP/s (torch.mm {ffn_shape[0]}x{ffn_shape[1]} @ "
+               f"{ffn_shape[1]}x{ffn_shape[2]}, the encoder's feed-forward shape); dense-layer GFLOP/s "
+               f"on real encoder tokens: ours {ours_s['gflops']} ({ours_s['share_of_peak']:.0%} of peak), "
+               f"pipeline {base_s['gflops']} ({base_s['share_of_peak']:.0%}); 2x the pipeline with ours' "
+               f"encoder tokens would need {needed:.1f} GFLOP/s ({needed / peak:.0%} of peak); the encoder's "
+               f"forward is {ours_s['encoder_share_of_wall']:.0%} of argmine's wall time (one extra timed run)"],
         extra={"texts": len(texts), "tokens": n_tokens, "batch_size": args.batch_size, "model": str(model_dir),
-               "baseline_default": base_default, "ours_bf16": bf16},
+               "baseline_default": base_default, "ours_bf16": bf16, "matmul_peak_gflops": round(peak, 1),
+               "gflops_needed_for_2x": round(needed, 1)},
     )
     path = write_result(result, args.out_dir)
     for name, side in (("ours", result.ours), ("ours bf16", bf16), ("pipeline", result.baseline),
@@ -164,6 +196,7 @@ def main() -> None:
         print(f"{name:>16}: {side['docs_per_s']:8.2f} docs/s {side['throughput']:10.1f} tokens/s "
               f"peak +{side['peak_rss_mib']} MiB, {side['spans']:.0f} spans, exact span F1 {side['span_f1_exact']:.3f}")
     print(f"ratio ours/pipeline (tokens/s): {result.ratio:.2f}x with the same batch size; {result.notes[0]}")
+    print(result.notes[2])
     print(f"bf16: {bf16['throughput'] / result.baseline['throughput']:.2f}x the fp32 pipeline, "
           f"span agreement with fp32 (exact span F1) {bf16['span_agreement_with_fp32']:.3f}")
     print(f"wrote {path}")

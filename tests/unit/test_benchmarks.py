@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,6 +17,7 @@ from benchmarks.__main__ import main  # noqa: E402
 from benchmarks.bench_metrics import eger_f1  # noqa: E402
 from benchmarks.common import Result, RssSampler, write_result  # noqa: E402
 from benchmarks.report import render  # noqa: E402
+from benchmarks.roofline import TokenCounter, encoder_flops_per_token, matmul_peak_gflops, roofline  # noqa: E402
 
 TOP_KEYS = {"name", "ours", "baseline", "ratio", "command", "commit", "machine"}
 
@@ -40,6 +42,37 @@ def test_eger_reference_matches_hand_worked_example() -> None:
     pred = [[(0, 4, "Claim"), (6, 11, "Premise"), (12, 14, "Claim")]]
     assert eger_f1(pred, gold, None) == pytest.approx(2 * 1 / (2 * 1 + 2 + 1))
     assert eger_f1(pred, gold, 0.5) == pytest.approx(2 * 2 / (2 * 2 + 1 + 0))
+
+
+def test_roofline_counts_flops_and_tokens() -> None:
+    import torch
+
+    # one layer, h=2, i=4: Q, K, V, O (4 x 2x2) + feed-forward (2 x 2x4) = 32 multiply-adds
+    tiny = SimpleNamespace(hidden_size=2, intermediate_size=4, num_hidden_layers=1)
+    assert encoder_flops_per_token(tiny) == 64
+    minilm = SimpleNamespace(hidden_size=384, intermediate_size=1536, num_hidden_layers=6)
+    assert encoder_flops_per_token(minilm) == 2 * 6 * (4 * 384**2 + 2 * 384 * 1536)
+    assert roofline(tiny, tokens=1_000_000, seconds=2.0, peak_gflops=0.064) == {
+        "encoder_tokens": 1_000_000, "gflops": 0.0, "share_of_peak": 0.5}
+
+    class Encoder(torch.nn.Module):
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return input_ids
+
+    encoder = Encoder()
+    counter = TokenCounter(training_only=True)
+    encoder.register_forward_pre_hook(counter, with_kwargs=True)
+    ids, mask = torch.zeros(2, 3), torch.tensor([[1, 1, 1], [1, 0, 0]])
+    encoder.train()(input_ids=ids, attention_mask=mask)
+    encoder.eval()(input_ids=ids, attention_mask=mask)  # not counted: training forwards only
+    assert (counter.tokens, counter.padded, counter.steps) == (4, 6, 1)
+    timed = TokenCounter()
+    detach = timed.attach(encoder)
+    encoder(input_ids=ids, attention_mask=mask)
+    detach()
+    encoder(input_ids=ids, attention_mask=mask)  # detached: not counted
+    assert (timed.tokens, timed.steps) == (4, 1) and timed.seconds > 0
+    assert 0 < matmul_peak_gflops(64, 32, 64, seconds=0.05) < 1e5
 
 
 def test_rss_sampler_sees_a_large_allocation() -> None:

@@ -184,3 +184,15 @@ def test_window_count_for_2000_word_unit(subword: SubwordFeaturizer) -> None:
     # 126 sub-tokens per window, advancing 126 - 32 = 94 words: starts 0, 94, ..., 20 * 94 = 1880
     assert len(windows) == 21
     assert windows[-1]["word_range"] == (1880, 2000)
+
+
+def test_extend_vocabulary_adds_other_splits_words_only_with_word_vectors() -> None:
+    train, other = [["Cars", "pollute", "."]], [["Trains", "pollute", "less", "."]]
+    plain = WordCharFeaturizer().fit(train, other)
+    assert plain.encode(["Trains"])["word_ids"] == [UNK]  # default: training words only
+    feat = WordCharFeaturizer(word_vectors="encoder:minilm", extend_vocabulary=True).fit(train, other)
+    assert list(feat.word_to_id)[2:] == [".", "Cars", "pollute", "Trains", "less"]
+    assert UNK not in feat.encode(["Trains", "less"])["word_ids"]
+    assert feat.char_to_id == plain.char_to_id  # characters still come from training words only
+    with pytest.raises(ConfigError, match="extend_vocabulary=true needs model.featurizer.word_vectors"):
+        WordCharFeaturizer(extend_vocabulary=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from argmine.encoding.features import SubwordFeaturizer, WordCharFeaturizer
+from argmine.encoding.features import UNK, SubwordFeaturizer, WordCharFeaturizer
 from argmine.errors import ArgmineError
 from argmine.models.bilstm_cnn_crf import BiLSTMCNNCRF, load_word_vectors
 from argmine.models.encoders import default_encoder_path, resolve_encoder
@@ -56,6 +56,24 @@ def test_bilstm_shapes_and_padding_independence(use_crf: bool) -> None:
     loss.backward()
     assert model.word_embed.weight.grad is not None
     assert model.char_cnn.conv.weight.grad.abs().sum() > 0
+
+
+def test_word_dropout_trains_the_unknown_vector_only_in_training() -> None:
+    feat, batch = _bilstm_batch()
+    model = BiLSTMCNNCRF(feat.vocab_size, feat.num_chars, 5, ALLOWED, hidden_size=16,
+                         dropout=0.0, word_dropout=0.5)
+    torch.manual_seed(0)
+    model.loss(batch).backward()
+    grad = model.word_embed.weight.grad
+    assert grad[UNK].abs().sum() > 0  # some words were replaced by the unknown id
+    known = grad[2:].abs().sum(1) > 0
+    assert 0 < int(known.sum()) < feat.vocab_size - 2  # ... and some were not
+    model.eval()  # no dropout at inference: scores are deterministic and use the real words
+    assert torch.equal(model.emissions(batch), model.emissions(batch))
+    unknown = {**batch, "word_ids": torch.where(batch["mask"].bool(), UNK, 0)}
+    assert not torch.allclose(model.emissions(batch), model.emissions(unknown))
+    with pytest.raises(ValueError, match="word_dropout"):
+        BiLSTMCNNCRF(feat.vocab_size, feat.num_chars, 5, ALLOWED, word_dropout=1.0)
 
 
 @pytest.fixture

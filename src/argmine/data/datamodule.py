@@ -69,6 +69,10 @@ class ArgumentDataModule(pl.LightningDataModule):
             are never re-split: a fraction is only used when the corpus lacks that split.
         fold: cross-validation fold ``{train_ids: [...], test_ids: [...]}`` set by the CV driver;
             replaces the train/val documents (val = the fold's held-out documents).
+        token_weights: training batches carry ``token_weight`` = their word count divided by
+            ``batch_size`` x the mean words per training window, which a softmax head multiplies
+            its token-mean loss by (see ``TaggingHead.loss``): every token weighs the same over
+            an epoch, as with random batches, although batches are length-bucketed.
     """
 
     def __init__(
@@ -91,6 +95,7 @@ class ArgumentDataModule(pl.LightningDataModule):
         test_fraction: float | None = None,
         dev_seed: int = 13,
         fold: Mapping[str, Any] | None = None,
+        token_weights: bool = False,
     ) -> None:
         super().__init__()
         if unit not in {"paragraph", "document"}:
@@ -118,6 +123,8 @@ class ArgumentDataModule(pl.LightningDataModule):
         self.test_fraction = test_fraction
         self.dev_seed = dev_seed
         self.fold = dict(fold) if fold else None
+        self.token_weights = token_weights
+        self._words_per_batch: float | None = None
         self.documents: dict[str, list[Document]] = {}
         self.records: dict[str, list[UnitRecord]] = {}
         self.tag_vocab: TagVocab | None = None
@@ -167,12 +174,13 @@ class ArgumentDataModule(pl.LightningDataModule):
 
     def train_words(self) -> list[list[str]]:
         """Word strings of every training unit (to fit vocabularies)."""
+        return self.words("train")
+
+    def words(self, stage: str) -> list[list[str]]:
+        """Word strings of every unit of ``stage`` (none if the stage has no data)."""
         self.prepare_corpus()
-        out = []
-        for rec in self.records.get("train", []):
-            text = self.documents["train"][rec.doc_index].text
-            out.append([text[s:e] for s, e in rec.unit.tokens])
-        return out
+        docs = self.documents.get(stage, [])
+        return [rec.unit.token_texts(docs[rec.doc_index].text) for rec in self.records.get(stage, [])]
 
     # -- step 2: featurize once ------------------------------------------------------------------
     def attach_featurizer(self, featurizer: Any) -> None:
@@ -196,6 +204,9 @@ class ArgumentDataModule(pl.LightningDataModule):
         recs = self.records[stage]
         items = [(ri, wi) for ri, rec in enumerate(recs) for wi in range(len(rec.windows))]
         lengths = [window_length(recs[ri].windows[wi]) for ri, wi in items]
+        if stage == "train" and self.token_weights and items:
+            words = sum(window_words(recs[ri].windows[wi]) for ri, wi in items)
+            self._words_per_batch = self.batch_size * words / len(items)
         rank, world = (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
         sampler = BucketBatchSampler(
             lengths,
@@ -228,6 +239,8 @@ class ArgumentDataModule(pl.LightningDataModule):
                 rec.tag_ids = [self.tag_vocab.tag_to_id[t] for t in rec.tags]
             tags.append(rec.tag_ids[first:last])
         out = self.featurizer.collate(windows, tags)
+        if stage == "train" and self._words_per_batch:
+            out["token_weight"] = sum(map(window_words, windows)) / self._words_per_batch
         out["unit_index"] = [ri for ri, _ in batch]
         out["word_range"] = [recs[ri].windows[wi]["word_range"] for ri, wi in batch]
         return out
@@ -326,9 +339,14 @@ def featurize_unit(featurizer: Any, text: str, unit: Unit) -> list[dict[str, Any
     return [item]
 
 
+def window_words(window: Mapping[str, Any]) -> int:
+    """Words (tagged positions) of a window."""
+    first, last = window["word_range"]
+    return last - first
+
+
 def window_length(window: Mapping[str, Any]) -> int:
     """Cost of a window for bucketing: sub-word count if present, else word count."""
     if "input_ids" in window:
         return len(window["input_ids"])
-    first, last = window["word_range"]
-    return last - first
+    return window_words(window)

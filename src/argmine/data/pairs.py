@@ -3,7 +3,7 @@ components; targets are each component's type and stance and, for every ordered 
 components in a paragraph, linked / not linked.
 
 Implements the protocol ``argmine.training.train`` uses for data modules (``prepare_corpus``,
-``train_words``, ``attach_featurizer``, ``model_inputs``, ``setup``, ``*_dataloader``,
+``train_words``, ``words``, ``attach_featurizer``, ``model_inputs``, ``setup``, ``*_dataloader``,
 ``records``, ``documents``).
 
 Targets per component: ``type`` = its label; ``stance`` = ``support``/``attack``: a claim's
@@ -222,9 +222,13 @@ class PairDataModule(pl.LightningDataModule):
         return {"type_labels": list(self.type_labels)}
 
     def train_words(self) -> list[list[str]]:
+        return self.words("train")
+
+    def words(self, stage: str) -> list[list[str]]:
+        """Word strings of every unit of ``stage`` (none if the stage has no data)."""
         self.prepare_corpus()
-        docs = self.documents.get("train", [])
-        return [rec.unit.token_texts(docs[rec.doc_index].text) for rec in self.records.get("train", [])]
+        docs = self.documents.get(stage, [])
+        return [rec.unit.token_texts(docs[rec.doc_index].text) for rec in self.records.get(stage, [])]
 
     def attach_featurizer(self, featurizer: Any) -> None:
         self.prepare_corpus()

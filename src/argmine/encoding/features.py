@@ -53,6 +53,13 @@ class WordCharFeaturizer:
     matrix: a word2vec/GloVe text file of dimension ``word_dim``, or ``encoder:NAME`` for the
     mean sub-word input embeddings of a Hugging Face encoder (``encoder:minilm``: offline
     all-MiniLM-L6-v2, ``word_dim`` = its hidden size, 384).
+
+    ``extend_vocabulary=True`` (needs ``word_vectors``) also adds the word types of the other
+    splits' texts (``fit(..., other_sentences)``; words only, never labels), so dev and test
+    words the training data lacks keep their pre-trained vectors instead of becoming unknown,
+    as Reimers & Gurevych's BiLSTM-CNN-CRF does with embeddings reduced to the dataset's words.
+    Pair it with frozen embeddings (``model.net.freeze_embeddings=true``): trained vectors of
+    training words would drift away from the untouched ones of the added words.
     """
 
     def __init__(
@@ -62,7 +69,14 @@ class WordCharFeaturizer:
         max_word_length: int = 30,
         word_vectors: str | None = None,
         word_dim: int = 100,
+        extend_vocabulary: bool = False,
     ) -> None:
+        if extend_vocabulary and not word_vectors:
+            raise ConfigError(
+                "model.featurizer.extend_vocabulary=true needs model.featurizer.word_vectors: "
+                "words added without pre-trained vectors would keep random, never-trained ones"
+            )
+        self.extend_vocabulary = extend_vocabulary
         self.lowercase = lowercase
         self.min_count = min_count
         self.max_word_length = max_word_length
@@ -76,8 +90,13 @@ class WordCharFeaturizer:
     def _norm(self, word: str) -> str:
         return word.lower() if self.lowercase else word
 
-    def fit(self, sentences: Iterable[Sequence[str]]) -> WordCharFeaturizer:
-        """Build both vocabularies from the training units' words (most frequent first)."""
+    def fit(
+        self,
+        sentences: Iterable[Sequence[str]],
+        other_sentences: Iterable[Sequence[str]] | None = None,
+    ) -> WordCharFeaturizer:
+        """Build both vocabularies from the training units' words (most frequent first); with
+        ``extend_vocabulary``, then add the unseen word types of ``other_sentences``."""
         words: Counter[str] = Counter()
         chars: Counter[str] = Counter()
         for sentence in sentences:
@@ -87,6 +106,10 @@ class WordCharFeaturizer:
         self.word_to_id = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
         for word, count in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])):
             if count >= self.min_count and word not in self.word_to_id:
+                self.word_to_id[word] = len(self.word_to_id)
+        if self.extend_vocabulary and other_sentences is not None:
+            added = {self._norm(w) for sentence in other_sentences for w in sentence}
+            for word in sorted(added - self.word_to_id.keys()):
                 self.word_to_id[word] = len(self.word_to_id)
         self._chars_of = {}
         self.char_to_id = {PAD_TOKEN: PAD, UNK_TOKEN: UNK}
@@ -273,7 +296,11 @@ class SubwordFeaturizer:
             self._init_specials()
             raise
 
-    def fit(self, sentences: Iterable[Sequence[str]]) -> SubwordFeaturizer:
+    def fit(
+        self,
+        sentences: Iterable[Sequence[str]],
+        other_sentences: Iterable[Sequence[str]] | None = None,
+    ) -> SubwordFeaturizer:
         """Nothing to learn (the tokenizer is pre-trained); kept for a uniform featurizer API."""
         return self
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from argmine.encoding.features import UNK
 from argmine.errors import ArgmineError
 from argmine.models.crf import AllowedTransitions
 from argmine.models.dropout import FastDropout
@@ -99,6 +100,9 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
     With ``tag_distances=False`` the CRF learns the compound tags without their link part;
     ``link_constraints=True`` turns on the head's data-derived rule per span type;
     ``link_context=True`` adds a BiLSTM over the spans to the head.
+    ``word_dropout``: in training, each word id becomes the unknown id with this probability
+    (the character CNN still sees the word), so the unknown vector that unseen test words get
+    is trained; 0 (default) leaves it at its random initialisation.
     """
 
     def __init__(
@@ -125,8 +129,12 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
         tag_distances: bool = True,
         link_constraints: bool = False,
         link_context: bool = False,
+        word_dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        if not 0.0 <= word_dropout < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
+        self.word_dropout = word_dropout
         if pretrained_embeddings is not None:
             if tuple(pretrained_embeddings.shape) != (vocab_size, pretrained_embeddings.size(1)):
                 raise ValueError(
@@ -165,6 +173,10 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
         """Tag scores ``[B, T, K]`` (zeros at padding) and the BiLSTM states ``[B, T, 2H]``."""
         word_ids, char_ids, mask = batch["word_ids"], batch["char_ids"], batch["mask"].bool()
         bsz, steps = word_ids.shape
+        if self.training and self.word_dropout > 0:
+            # the unknown-word vector learns from real contexts (else it stays at its random init)
+            drop = torch.rand(word_ids.shape, device=word_ids.device) < self.word_dropout
+            word_ids = word_ids.masked_fill(drop & mask, UNK)
         words = self.word_embed(word_ids)
         char_vectors = self.char_cnn(char_ids[mask])  # char CNN on real words only
         chars = char_vectors.new_zeros(bsz, steps, self.char_cnn.out_dim)  # its dtype (autocast)

@@ -33,16 +33,31 @@ class TaggingHead(nn.Module):
         self.windowed = windowed
         self.crf = CRF(num_tags, allowed_transitions) if use_crf else None
 
-    def loss(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def loss(
+        self,
+        emissions: torch.Tensor,
+        tags: torch.Tensor,
+        mask: torch.Tensor,
+        token_weight: torch.Tensor | float | None = None,
+    ) -> torch.Tensor:
+        """CRF NLL (mean over rows) or cross-entropy (mean over the batch's tokens).
+
+        ``token_weight`` (softmax only): the batch's token count divided by that of an average
+        batch (``ArgumentDataModule(token_weights=True)``); it turns the per-batch token mean
+        into one constant weight per token, so that length-bucketed batches of short units do
+        not count as much as batches of long ones. The CRF's row mean already gives every token
+        the same weight (``1 / batch size``), so it ignores it.
+        """
         mask = mask.bool() & (tags != IGNORE_INDEX)
         if self.crf is not None:
             return self.crf(emissions, tags, mask, constrain_ends=not self.windowed)
         targets = torch.where(mask, tags, torch.full_like(tags, IGNORE_INDEX))
-        return F.cross_entropy(
+        loss = F.cross_entropy(
             emissions.float().reshape(-1, self.num_tags),
             targets.reshape(-1),
             ignore_index=IGNORE_INDEX,
         )
+        return loss if token_weight is None else loss * token_weight
 
     @torch.no_grad()
     def decode(

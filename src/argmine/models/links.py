@@ -350,7 +350,9 @@ class LinkHeadMixin:
         dropout: nn.Module,
     ) -> torch.Tensor:
         """Tagging loss on the (mapped) tags, plus ``link_weight`` x the link loss."""
-        loss = head.loss(emissions, map_tags(batch["tags"], self.tag_map), batch["mask"])
+        loss = head.loss(
+            emissions, map_tags(batch["tags"], self.tag_map), batch["mask"], batch.get("token_weight")
+        )
         if self.links is None or states is None:
             return loss
         structures = gold_structures(

@@ -35,10 +35,11 @@ def build_datamodule(data_cfg: DictConfig) -> ArgumentDataModule:
 
 
 def build_model(model_cfg: DictConfig, datamodule: ArgumentDataModule) -> Any:
-    """Fit the featurizer on the training words, featurize the data, then build the model with
-    the data-derived arguments (tag vocabulary, vocabulary sizes)."""
+    """Fit the featurizer on the training words (the other stages' words are offered for
+    ``extend_vocabulary``), featurize the data, then build the model with the data-derived
+    arguments (tag vocabulary, vocabulary sizes)."""
     featurizer = instantiate(model_cfg.featurizer)
-    featurizer.fit(datamodule.train_words())
+    featurizer.fit(datamodule.train_words(), datamodule.words("val") + datamodule.words("test"))
     datamodule.attach_featurizer(featurizer)
     kwargs = {k: v for k, v in model_cfg.items() if k not in {"name", "featurizer"}}
     node = OmegaConf.create(kwargs)
