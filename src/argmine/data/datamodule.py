@@ -95,7 +95,7 @@ class ArgumentDataModule(pl.LightningDataModule):
         test_fraction: float | None = None,
         dev_seed: int = 13,
         fold: Mapping[str, Any] | None = None,
-        token_weights: bool = False,
+        token_weights: bool = True,
     ) -> None:
         super().__init__()
         if unit not in {"paragraph", "document"}:

@@ -21,6 +21,48 @@ from argmine.models.heads import TaggingHead
 from argmine.models.links import LinkHeadMixin
 
 
+class WordEmbedding(nn.Embedding):
+    """Word vectors (row 0 = padding): random, or ``pretrained`` rows; ``freeze`` keeps them
+    fixed. ``word_dropout``: in training, each real word's id becomes the unknown id with this
+    probability (the character CNN still sees the word), so the unknown vector that unseen
+    words get is trained; 0 leaves it at its initial value.
+
+    ``init="uniform"`` draws random rows from ``U(-sqrt(3/dim), sqrt(3/dim))`` with a zero
+    padding row; ``"normal"`` keeps ``nn.Embedding``'s ``N(0, 1)``.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        word_dim: int,
+        pretrained: torch.Tensor | None = None,
+        freeze: bool = False,
+        word_dropout: float = 0.0,
+        init: str = "uniform",
+    ) -> None:
+        if not 0.0 <= word_dropout < 1.0:
+            raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
+        if pretrained is not None:
+            if pretrained.size(0) != vocab_size:
+                raise ValueError(f"pretrained embeddings have {pretrained.size(0)} rows, vocabulary {vocab_size}")
+            word_dim = pretrained.size(1)
+        weight = None if pretrained is None else pretrained.detach().float().clone()
+        super().__init__(vocab_size, word_dim, padding_idx=0, _weight=weight)
+        if pretrained is None and init == "uniform":
+            with torch.no_grad():
+                nn.init.uniform_(self.weight, -math.sqrt(3 / word_dim), math.sqrt(3 / word_dim))
+                self.weight[0].zero_()
+        self.weight.requires_grad_(not freeze)
+        self.word_dropout = word_dropout
+
+    def forward(self, word_ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``[B, T]`` ids (``mask``: real words, for word dropout) -> ``[B, T, dim]``."""
+        if self.training and self.word_dropout > 0 and mask is not None:
+            drop = torch.rand(word_ids.shape, device=word_ids.device) < self.word_dropout
+            word_ids = word_ids.masked_fill(drop & mask, UNK)
+        return super().forward(word_ids)
+
+
 class CharCNN(nn.Module):
     """Character embeddings -> 1-D convolution -> max over the word's characters."""
 
@@ -100,9 +142,7 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
     With ``tag_distances=False`` the CRF learns the compound tags without their link part;
     ``link_constraints=True`` turns on the head's data-derived rule per span type;
     ``link_context=True`` adds a BiLSTM over the spans to the head.
-    ``word_dropout``: in training, each word id becomes the unknown id with this probability
-    (the character CNN still sees the word), so the unknown vector that unseen test words get
-    is trained; 0 (default) leaves it at its random initialisation.
+    ``word_dropout`` / ``freeze_embeddings``: see :class:`WordEmbedding`.
     """
 
     def __init__(
@@ -132,26 +172,10 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
         word_dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        if not 0.0 <= word_dropout < 1.0:
-            raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
-        self.word_dropout = word_dropout
-        if pretrained_embeddings is not None:
-            if tuple(pretrained_embeddings.shape) != (vocab_size, pretrained_embeddings.size(1)):
-                raise ValueError(
-                    f"pretrained embeddings have {pretrained_embeddings.size(0)} rows, vocabulary {vocab_size}"
-                )
-            word_dim = pretrained_embeddings.size(1)
-            self.word_embed = nn.Embedding.from_pretrained(
-                pretrained_embeddings.float(), freeze=freeze_embeddings, padding_idx=0
-            )
-        else:
-            self.word_embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
-            nn.init.uniform_(
-                self.word_embed.weight, -math.sqrt(3 / word_dim), math.sqrt(3 / word_dim)
-            )
-            with torch.no_grad():
-                self.word_embed.weight[0].zero_()
-            self.word_embed.weight.requires_grad_(not freeze_embeddings)
+        self.word_embed = WordEmbedding(
+            vocab_size, word_dim, pretrained_embeddings, freeze_embeddings, word_dropout
+        )
+        word_dim = self.word_embed.embedding_dim
         self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
         self.dropout = FastDropout(dropout)
         self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
@@ -173,11 +197,7 @@ class BiLSTMCNNCRF(LinkHeadMixin, nn.Module):
         """Tag scores ``[B, T, K]`` (zeros at padding) and the BiLSTM states ``[B, T, 2H]``."""
         word_ids, char_ids, mask = batch["word_ids"], batch["char_ids"], batch["mask"].bool()
         bsz, steps = word_ids.shape
-        if self.training and self.word_dropout > 0:
-            # the unknown-word vector learns from real contexts (else it stays at its random init)
-            drop = torch.rand(word_ids.shape, device=word_ids.device) < self.word_dropout
-            word_ids = word_ids.masked_fill(drop & mask, UNK)
-        words = self.word_embed(word_ids)
+        words = self.word_embed(word_ids, mask)
         char_vectors = self.char_cnn(char_ids[mask])  # char CNN on real words only
         chars = char_vectors.new_zeros(bsz, steps, self.char_cnn.out_dim)  # its dtype (autocast)
         chars[mask] = char_vectors

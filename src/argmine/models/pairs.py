@@ -35,7 +35,7 @@ from torch.nn import functional as F
 
 from argmine.errors import CheckpointError
 from argmine.metrics.gold import MacroF1, pair_link_labels
-from argmine.models.bilstm_cnn_crf import CharCNN, MaskedBiLSTM
+from argmine.models.bilstm_cnn_crf import CharCNN, MaskedBiLSTM, WordEmbedding
 from argmine.models.dropout import FastDropout
 
 LINK_LABELS = ["linked", "not-linked"]
@@ -61,16 +61,17 @@ class PairEncoder(nn.Module):
         max_distance: int = 10,
         pretrained_embeddings: torch.Tensor | None = None,
         structural_features: bool = True,
+        freeze_embeddings: bool = False,
+        word_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         from argmine.data.pairs import NUM_STRUCTURAL_FEATURES
 
         self.num_features = NUM_STRUCTURAL_FEATURES if structural_features else 0
-        if pretrained_embeddings is not None:
-            word_dim = pretrained_embeddings.size(1)
-            self.word_embed = nn.Embedding.from_pretrained(pretrained_embeddings.float(), freeze=False, padding_idx=0)
-        else:
-            self.word_embed = nn.Embedding(vocab_size, word_dim, padding_idx=0)
+        self.word_embed = WordEmbedding(
+            vocab_size, word_dim, pretrained_embeddings, freeze_embeddings, word_dropout, init="normal"
+        )
+        word_dim = self.word_embed.embedding_dim
         self.char_cnn = CharCNN(num_chars, char_dim, char_filters, char_kernel, dropout)
         self.dropout = FastDropout(dropout)
         self.lstm = MaskedBiLSTM(word_dim + char_filters, hidden_size, num_layers, dropout)
@@ -88,7 +89,7 @@ class PairEncoder(nn.Module):
     def spans(self, batch: dict[str, Any]) -> list[torch.Tensor]:
         """One ``[n_components, 6H]`` tensor per unit."""
         word_ids, char_ids, mask = batch["word_ids"], batch["char_ids"], batch["mask"].bool()
-        words = self.word_embed(word_ids)
+        words = self.word_embed(word_ids, mask)
         char_vectors = self.char_cnn(char_ids[mask])
         chars = char_vectors.new_zeros(*word_ids.shape, self.char_cnn.out_dim)
         chars[mask] = char_vectors
