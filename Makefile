@@ -25,7 +25,7 @@ demo: install
 	@WANDB_MODE=$${WANDB_MODE:-offline} $(BIN)/python scripts/demo.py
 
 test: install
-	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider tests
+	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks

@@ -20,7 +20,8 @@ Every row comes from `experiments/<setting>/results.json`, written by `argmine r
 with `python scripts/results_table.py`. Settings without a results file have not been run yet.
 Runtime = wall time of the whole command (all seeds or folds) on the 2-core CPU machine; the
 recorded runs used one torch thread each with two reproductions running side by side. What each
-setting measures, its scorer and what is not reproduced (LSTM-ER itself, pre-trained word embeddings):
+setting measures, its scorer and what is not reproduced (LSTM-ER itself; Komninos word embeddings,
+replaced by MiniLM-derived ones in the Eger settings):
 `docs/reproduce.md`. No GPU results: no GPU was available when these were made.
 
 | setting | metric | paper | ours (mean ± std) | n | difference | runtime | machine |

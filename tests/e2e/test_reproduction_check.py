@@ -1,12 +1,12 @@
 """The reproduction check of the default test suite: Eger et al.'s STagBLCC at paragraph level
-(the cheapest meaningful published setting, ~3 minutes on 2 CPU cores), one fixed seed, through
+(the cheapest meaningful published setting, a few minutes on 2 CPU cores), one fixed seed, through
 ``argmine reproduce`` exactly as a user runs it.
 
 Its test C-F1 (100% and 50%) and R-F1 must not fall more than the setting's tolerance (or two
 standard deviations over seeds, if larger) below the mean that ``experiments/eger2017_stagblcc_paragraph/results.json`` records (the 3-seed
 reproduction made by the same command), so any change that degrades training, decoding or
-scoring fails here. The gap to the paper is printed, not asserted: that reproduction is below
-Eger et al.'s numbers (no pre-trained word embeddings offline; see experiments/README.md).
+scoring fails here. The gap to the paper is printed, not asserted (MiniLM-derived word vectors
+stand in for Eger et al.'s Komninos embeddings; see docs/reproduce.md and experiments/README.md).
 """
 
 from __future__ import annotations
