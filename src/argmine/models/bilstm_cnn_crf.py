@@ -42,6 +42,8 @@ class WordEmbedding(nn.Embedding):
     ) -> None:
         if not 0.0 <= word_dropout < 1.0:
             raise ValueError(f"word_dropout must be in [0, 1), got {word_dropout}")
+        if init not in {"uniform", "normal"}:
+            raise ValueError(f"init must be 'uniform' or 'normal', got {init!r}")
         if pretrained is not None:
             if pretrained.size(0) != vocab_size:
                 raise ValueError(f"pretrained embeddings have {pretrained.size(0)} rows, vocabulary {vocab_size}")
