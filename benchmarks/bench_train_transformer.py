@@ -18,22 +18,31 @@ warm-up, gradient clipping, batch size, seed, steps. HF's default random sampler
 
 Tokens = real sub-word tokens (attention-mask sum), counted identically on both sides;
 throughput = tokens / wall time of ``trainer.fit`` (ours) or ``trainer.train`` (HF).
-After the last round both trained models are scored on the ``--eval-split`` units (default
+After every round both trained models are scored on the ``--eval-split`` units (default
 ``test``) with argmine's
 ``SpanF1`` (exact and 50 % overlap): word predictions = argmax at each word's first sub-token,
 decoded with ``argmine.encoding.tags.tags_to_spans``.
+
+``--seeds 1,2,3``: one round per seed instead of ``--repeat`` rounds of the config's seed. Each
+round re-draws both sides' classifier initialisation and data order from its seed (ours:
+``seed_everything`` + a freshly built model; HF: ``from_pretrained`` under ``torch.manual_seed``
+and ``TrainingArguments(seed=...)``), so the C-F1 comparison is over seeds (mean, std and the
+paired difference per seed), not one draw per side.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
+from functools import partial
 from typing import Any
 
+import lightning.pytorch as pl
 import torch
 
-from benchmarks.common import Result, RunResult, alternate, summarize
+from benchmarks.common import Result, RunResult, summarize, timed
 from benchmarks.roofline import TokenCounter
 from benchmarks.training import build, compose_config, lightning_epoch, snapshot
 
@@ -47,9 +56,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-split", default="test", choices=["val", "test"],
                         help="units the C-F1 of both trained models is measured on")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--seeds", type=_seed_list, default=None,
+                        help="comma-separated seeds, one round each (overrides --repeat), e.g. 1,2,3")
     parser.add_argument("--no-eval", action="store_true", help="skip the C-F1 of both models")
     parser.add_argument("--experiment", default="aae2_paragraph_transformer")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides, e.g. data.batch_size=8")
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seeds: expected comma-separated integers, got {text!r}") from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("--seeds: no seed given")
+    return seeds
 
 
 def hf_items(datamodule: Any, stage: str) -> list[dict[str, list[int]]]:
@@ -68,8 +89,9 @@ def hf_items(datamodule: Any, stage: str) -> list[dict[str, list[int]]]:
 
 
 def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], tokenizer: Any, cfg: Any,
-             max_steps: int, epochs: int = 1) -> dict[str, Any]:
-    """``max_steps`` optimizer steps (over ``epochs`` epochs) of the HF Trainer from ``init``."""
+             max_steps: int, epochs: int = 1, seed: int | None = None) -> dict[str, Any]:
+    """``max_steps`` optimizer steps (over ``epochs`` epochs) of the HF Trainer from ``init``
+    (data order from ``seed``, default the config's)."""
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
     model.load_state_dict(init)
@@ -80,7 +102,8 @@ def hf_train(model: Any, init: dict[str, torch.Tensor], items: list[dict], token
         learning_rate=float(cfg.model.optimizer.lr), weight_decay=float(cfg.model.optimizer.weight_decay),
         num_train_epochs=epochs, max_steps=max_steps, lr_scheduler_type="linear",
         warmup_steps=warmup, max_grad_norm=float(cfg.trainer.gradient_clip_val or 0.0), optim="adamw_torch",
-        save_strategy="no", report_to="none", logging_strategy="no", use_cpu=True, seed=int(cfg.seed),
+        save_strategy="no", report_to="none", logging_strategy="no", use_cpu=True,
+        seed=int(cfg.seed if seed is None else seed),
         dataloader_num_workers=0, disable_tqdm=True, remove_unused_columns=False,
     )
     counter = TokenCounter(training_only=True)
@@ -138,52 +161,97 @@ def hf_word_scores(model: Any) -> Any:
     return scores
 
 
+def ours_round(cfg: Any, datamodule: Any, model: Any, init: dict[str, torch.Tensor],
+               args: argparse.Namespace) -> RunResult:
+    out = lightning_epoch(cfg, datamodule, model, init, "attention_mask", args.max_steps, args.epochs)
+    out["epoch_seconds"], out["seconds"] = out["seconds"], out["fit_seconds"]
+    return {**out, "throughput": out["tokens"] / out["seconds"]}
+
+
+def baseline_round(cfg: Any, datamodule: Any, hf_model: Any, hf_init: dict[str, torch.Tensor], items: list[dict],
+                   steps: int, args: argparse.Namespace, seed: int) -> RunResult:
+    out = hf_train(hf_model, hf_init, items, datamodule.featurizer.tokenizer, cfg, steps, args.epochs, seed=seed)
+    return {**out, "throughput": out["tokens"] / out["seconds"]}
+
+
+def c_f1_spread(runs: list[RunResult]) -> dict[str, Any]:
+    """Mean, sample std and per-round values of each C-F1 every run carries."""
+    out: dict[str, Any] = {}
+    for key in ("c_f1_exact", "c_f1_overlap50"):
+        values = [float(r[key]) for r in runs if key in r]
+        if values and len(values) == len(runs):
+            out[f"{key}_mean"] = statistics.fmean(values)
+            out[f"{key}_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
+            out[f"{key}_per_round"] = [round(v, 4) for v in values]
+    return out
+
+
 def run(args: argparse.Namespace) -> Result:
     from transformers import AutoModelForTokenClassification
 
     from argmine.models.encoders import default_encoder_path
+    from argmine.training.train import build_model
 
     overrides = list(args.overrides)
     if args.limit_docs:
         overrides.append(f"data.limit_documents={args.limit_docs}")
     cfg = compose_config(args.experiment, overrides)
     datamodule, model = build(cfg)
-    init = snapshot(model)
     items = hf_items(datamodule, "train")
     tag_vocab = datamodule.tag_vocab
-    hf_model = AutoModelForTokenClassification.from_pretrained(
-        default_encoder_path(), num_labels=len(tag_vocab),
-        id2label=dict(enumerate(tag_vocab.tags)), label2id={t: i for i, t in enumerate(tag_vocab.tags)})
-    hf_init = snapshot(hf_model)
+
+    def hf_model_for(seed: int) -> Any:
+        torch.manual_seed(seed)  # the classifier layer's initialisation
+        return AutoModelForTokenClassification.from_pretrained(
+            default_encoder_path(), num_labels=len(tag_vocab),
+            id2label=dict(enumerate(tag_vocab.tags)), label2id={t: i for i, t in enumerate(tag_vocab.tags)})
+
     # the same number of optimizer steps on both sides (HF's max_steps would start another epoch)
     steps = len(datamodule.train_dataloader()) * args.epochs
     steps = min(steps, args.max_steps) if args.max_steps > 0 else steps
+    evaluate = not args.no_eval and bool(datamodule.records.get(args.eval_split))
+    seeds = args.seeds or [int(cfg.seed)] * args.repeat
+    init = snapshot(model)
+    hf_model = hf_model_for(seeds[0])
+    hf_init = snapshot(hf_model)
 
-    def ours() -> RunResult:
-        out = lightning_epoch(cfg, datamodule, model, init, "attention_mask", args.max_steps,
-                              args.epochs)
-        out["epoch_seconds"], out["seconds"] = out["seconds"], out["fit_seconds"]
-        return {**out, "throughput": out["tokens"] / out["seconds"]}
+    a: list[RunResult] = []
+    b: list[RunResult] = []
+    for i, seed in enumerate(seeds):
+        if args.seeds:  # fresh initialisation and data order for this seed on both sides
+            pl.seed_everything(seed, workers=True, verbose=False)
+            model = build_model(cfg.model, datamodule)
+            init = snapshot(model)
+            hf_model = hf_model_for(seed)
+            hf_init = snapshot(hf_model)
+            pl.seed_everything(seed, workers=True, verbose=False)
 
-    def baseline() -> RunResult:
-        out = hf_train(hf_model, hf_init, items, datamodule.featurizer.tokenizer, cfg, steps,
-                       args.epochs)
-        return {**out, "throughput": out["tokens"] / out["seconds"]}
+        rounds = (("ours", partial(ours_round, cfg, datamodule, model, init, args), model,
+                   model.net.emissions),
+                  ("baseline", partial(baseline_round, cfg, datamodule, hf_model, hf_init, items, steps, args, seed),
+                   hf_model, hf_word_scores(hf_model)))
+        for (side, fn, net, scores), runs in zip(rounds, (a, b), strict=True):
+            runs.append(timed(fn))
+            if evaluate:
+                net.eval()
+                runs[-1].update(split_f1(datamodule, scores, args.eval_split))
+            f1 = f", C-F1 {runs[-1]['c_f1_exact']:.4f}" if evaluate else ""
+            print(f"  round {i + 1}/{len(seeds)} (seed {seed}) {side + ':':9} {runs[-1]['seconds']:.3f} s  "
+                  f"({runs[-1]['throughput']:.1f}/s){f1}", flush=True)
 
-    a, b = alternate(ours, baseline, args.repeat)
     ours_s = summarize(a, "argmine Lightning module + bucketed data module", "tokens/s")
     base_s = summarize(b, "HF Trainer + AutoModelForTokenClassification + DataCollator", "tokens/s")
-    if not args.no_eval and datamodule.records.get(args.eval_split):
-        model.eval()
-        hf_model.eval()
-        ours_s.update(split_f1(datamodule, model.net.emissions, args.eval_split))
-        base_s.update(split_f1(datamodule, hf_word_scores(hf_model), args.eval_split))
+    ours_s.update(c_f1_spread(a))
+    base_s.update(c_f1_spread(b))
     n_windows = len(items)
     padded = sum(len(it["input_ids"]) for it in items)
+    rounds_note = f"seeds {','.join(map(str, args.seeds))}" if args.seeds else f"{args.repeat} round(s) of seed {cfg.seed}"
     return Result(
         "train_transformer", ours_s, base_s, goal=GOAL,
         notes=[f"{len(datamodule.records['train'])} training units ({n_windows} windows, {padded} sub-word tokens), "
-               f"batch {cfg.data.batch_size}, {args.epochs} epoch(s), max_steps {args.max_steps}; C-F1 on "
-               f"{len(datamodule.records.get(args.eval_split, []))} {args.eval_split} units after the last round"],
-        extra={"experiment": args.experiment, "overrides": overrides, "epochs": args.epochs},
+               f"batch {cfg.data.batch_size}, {args.epochs} epoch(s), max_steps {args.max_steps}, {rounds_note}; "
+               f"C-F1 on {len(datamodule.records.get(args.eval_split, []))} {args.eval_split} units after every "
+               f"round (c_f1_*: median, c_f1_*_mean/_std: over rounds)"],
+        extra={"experiment": args.experiment, "overrides": overrides, "epochs": args.epochs,
+               "seeds": args.seeds or [int(cfg.seed)]},
     )

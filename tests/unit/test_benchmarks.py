@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -75,6 +76,20 @@ def test_roofline_counts_flops_and_tokens() -> None:
     assert 0 < matmul_peak_gflops(64, 32, 64, seconds=0.05) < 1e5
 
 
+def test_c_f1_spread_and_seed_list() -> None:
+    from benchmarks.bench_train_transformer import _seed_list, c_f1_spread
+
+    spread = c_f1_spread([{"c_f1_exact": 0.30}, {"c_f1_exact": 0.34}, {"c_f1_exact": 0.32}])
+    assert spread["c_f1_exact_mean"] == pytest.approx(0.32)
+    assert spread["c_f1_exact_std"] == pytest.approx(0.02)  # sample std of .30/.34/.32
+    assert spread["c_f1_exact_per_round"] == [0.30, 0.34, 0.32]
+    assert "c_f1_overlap50_mean" not in spread  # only keys every run carries
+    assert c_f1_spread([{"c_f1_exact": 0.3}, {}]) == {}
+    assert _seed_list("1, 2,3") == [1, 2, 3]
+    with pytest.raises(argparse.ArgumentTypeError, match="--seeds"):
+        _seed_list("1,x")
+
+
 def test_rss_sampler_sees_a_large_allocation() -> None:
     with RssSampler() as mem:
         block = bytearray(64 * 2**20)
@@ -126,9 +141,13 @@ def test_train_transformer_benchmark(shared_corpora: Path, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("accelerate", reason="the HF Trainer baseline needs accelerate")
     monkeypatch.setenv("ARGMINE_DATA_DIR", str(shared_corpora))
-    main(["train_transformer", "--limit-docs", "1", "--max-steps", "1", "--repeat", "1",
+    main(["train_transformer", "--limit-docs", "1", "--max-steps", "1", "--seeds", "3,4",
           "--out-dir", str(tmp_path), "data.batch_size=4"])
     data = _check(tmp_path / "train_transformer.json", "train_transformer")
+    assert data["extra"]["seeds"] == [3, 4]
+    assert "seeds 3,4" in data["notes"][0]
     assert data["ours"]["steps"] == data["baseline"]["steps"] == 1
     for side in ("ours", "baseline"):
-        assert 0.0 <= data[side]["c_f1_exact"] <= 1.0
+        assert data[side]["runs"] == 2
+        assert len(data[side]["c_f1_exact_per_round"]) == 2
+        assert 0.0 <= data[side]["c_f1_exact_mean"] <= 1.0
