@@ -11,7 +11,7 @@ from argmine.errors import ConfigError
 from argmine.predict.commands import parse_formats
 from argmine.predict.inputs import InputError, collect_sources, decode
 from argmine.predict.labels import UnifiedMapper
-from argmine.predict.writers import brat_ann, prediction_record
+from argmine.predict.writers import brat_ann, brat_conf, prediction_record
 
 
 def test_decode_keeps_crlf_and_drops_bom() -> None:
@@ -62,7 +62,33 @@ def test_brat_span_across_a_line_break_becomes_fragments() -> None:
     ]
     rec = prediction_record(doc)
     assert rec["spans"][0]["text"] == text[3:18] == "must act.\r\nNow," and rec["relations"] == [
-        {"source": "T2", "target": "T1", "label": "support", "score": None}]
+        {"source": "T2", "target": "T1", "label": "support", "score": None, "attributes": {}}]
+
+
+def test_stance_and_counter_arguments_reach_jsonl_and_brat(tmp_path: Path) -> None:
+    from argmine.corpora.brat import read_brat_document
+    from argmine.encoding.stance import derive_counter_arguments
+
+    text = "Zoos should close. Zoos protect rare species. Cages stress animals."
+    doc = derive_counter_arguments(Document("d", text, [
+        Span(0, 17, "MajorClaim", "T1"), Span(19, 44, "Claim", "T2", {"stance": "Against"}),
+        Span(46, 66, "Premise", "T3")], [Relation("T3", "T2", "attacks", "R1")]))
+    rec = prediction_record(doc)
+    assert [s["attributes"] for s in rec["spans"]] == [
+        {"counter_argument": "false"}, {"stance": "Against", "counter_argument": "true"},
+        {"counter_argument": "true"}]
+    ann = brat_ann(doc)
+    assert [line for line in ann.splitlines() if line.startswith("A")] == [
+        "A1\tcounter_argument T2", "A2\tstance T2 Against", "A3\tcounter_argument T3"]
+    (tmp_path / "d.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "d.ann").write_text(ann, encoding="utf-8")
+    back = read_brat_document(tmp_path / "d.txt")
+    assert back is not None
+    assert [s.attributes for s in back.spans] == [
+        {}, {"counter_argument": "true", "stance": "Against"}, {"counter_argument": "true"}]
+    assert [(r.source, r.target, r.label) for r in back.relations] == [("T3", "T2", "attacks")]
+    conf = brat_conf(["Claim"], ["attacks"], {"stance": {"Against", "For"}, "counter_argument": {"true", "false"}})
+    assert conf.endswith("[attributes]\ncounter_argument\tArg:<ENTITY>\nstance\tArg:<ENTITY>, Value:Against|For\n")
 
 
 def test_native_essay_labels_map_to_unified() -> None:

@@ -166,6 +166,7 @@ class Sink:
         self.html_docs: list[Document] = []
         self.span_labels: set[str] = set(predictor.labels)
         self.relation_labels: set[str] = set()
+        self.span_attributes: dict[str, set[str]] = {}
         self.streams: dict[str, Any] = {}
         if out is not None:
             if "jsonl" in formats:
@@ -190,6 +191,9 @@ class Sink:
 
         self.span_labels.update(s.label for s in doc.spans)
         self.relation_labels.update(r.label for r in doc.relations)
+        for span in doc.spans:
+            for name, value in span.attributes.items():
+                self.span_attributes.setdefault(name, set()).add(str(value))
         for fmt in self.formats:
             if fmt == "jsonl":
                 line = jsonl_line(doc)
@@ -220,7 +224,8 @@ class Sink:
         if self.out is None:
             return
         if "brat" in self.formats:
-            atomic_write(self.out / "annotation.conf", brat_conf(self.span_labels, self.relation_labels))
+            atomic_write(self.out / "annotation.conf", brat_conf(self.span_labels, self.relation_labels,
+                                                                  self.span_attributes))
             atomic_write(self.out / "visual.conf", brat_visual_conf(self.span_labels))
         if "html" in self.formats:
             atomic_write(self.out / "predictions.html", html_page(self.html_docs))

@@ -10,7 +10,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,18 +21,24 @@ FORMATS = ("jsonl", "brat", "html", "text")
 
 
 def prediction_record(doc: Document) -> dict[str, Any]:
-    """The jsonl object of one document (``text[start:end] == span["text"]`` for every span)."""
+    """The jsonl object of one document (``text[start:end] == span["text"]`` for every span).
+
+    ``attributes`` carries what the model predicts beside the label: a structure model's claim
+    ``stance`` (``For``/``Against``) and the derived ``counter_argument`` (``"true"``/``"false"``).
+    """
     return {
         "id": doc.id,
         "text": doc.text,
         "spans": [
             {"id": s.id, "start": s.start, "end": s.end, "label": s.label,
-             "score": None if s.score is None else round(float(s.score), 4), "text": doc.text[s.start:s.end]}
+             "score": None if s.score is None else round(float(s.score), 4), "text": doc.text[s.start:s.end],
+             "attributes": {str(k): str(v) for k, v in s.attributes.items()}}
             for s in doc.spans
         ],
         "relations": [
             {"source": r.source, "target": r.target, "label": r.label,
-             "score": None if r.score is None else round(float(r.score), 4)}
+             "score": None if r.score is None else round(float(r.score), 4),
+             "attributes": {str(k): str(v) for k, v in r.attributes.items()}}
             for r in doc.relations
         ],
     }
@@ -79,11 +85,24 @@ def _brat_label(label: str) -> str:
     return re.sub(r"\s+", "_", label) or "span"
 
 
+def brat_attribute(ann_id: str, target: str, name: str, value: Any) -> str | None:
+    """One ``A`` line: ``"true"`` as a binary attribute, ``"false"`` left out (brat's absence),
+    any other value as a valued one (``A1<TAB>stance T3 Against``)."""
+    value = str(value)
+    if value == "false":
+        return None
+    suffix = "" if value == "true" else f" {_brat_label(value)}"
+    return f"{ann_id}\t{_brat_label(name)} {target}{suffix}"
+
+
 def brat_ann(doc: Document) -> str:
     """The ``.ann`` text: ``T`` lines (a span crossing a line break becomes fragments, as brat
-    requires) and ``R`` lines with ``Arg1``/``Arg2``; scores go to ``#`` note lines."""
+    requires), ``A`` lines for span attributes (see :func:`brat_attribute`) and ``R`` lines with
+    ``Arg1``/``Arg2``; scores go to ``#`` note lines. argmine's brat reader reads the attributes
+    back (``"false"`` ones as absent)."""
     lines = []
     notes = 0
+    attrs = 0
     for span in doc.spans:
         pieces: list[tuple[int, int]] = []
         pos = span.start
@@ -99,6 +118,11 @@ def brat_ann(doc: Document) -> str:
         if span.score is not None:
             notes += 1
             lines.append(f"#{notes}\tAnnotatorNotes {span.id}\tscore={span.score:.4f}")
+        for name, value in sorted(span.attributes.items()):
+            line = brat_attribute(f"A{attrs + 1}", span.id, name, value)
+            if line is not None:
+                attrs += 1
+                lines.append(line)
     span_ids = {s.id for s in doc.spans}
     for rel in doc.relations:
         if rel.source in span_ids and rel.target in span_ids:
@@ -106,15 +130,21 @@ def brat_ann(doc: Document) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def brat_conf(span_labels: Iterable[str], relation_labels: Iterable[str]) -> str:
-    """``annotation.conf`` declaring the labels, so the folder opens in brat."""
+def brat_conf(span_labels: Iterable[str], relation_labels: Iterable[str],
+              span_attributes: Mapping[str, Iterable[str]] | None = None) -> str:
+    """``annotation.conf`` declaring the labels and span attributes (name -> values seen), so the
+    folder opens in brat."""
     ents = sorted({_brat_label(x) for x in span_labels})
     rels = sorted({_brat_label(x) for x in relation_labels})
     arg = "|".join(ents) or "<ENTITY>"
+    attr_lines = []
+    for name, values in sorted((span_attributes or {}).items()):
+        valued = sorted({_brat_label(str(v)) for v in values} - {"true", "false"})
+        attr_lines.append(f"{_brat_label(name)}\tArg:<ENTITY>" + (f", Value:{'|'.join(valued)}" if valued else ""))
     return ("[entities]\n" + "".join(f"{e}\n" for e in ents)
             + "[relations]\n" + "".join(f"{r}\tArg1:{arg}, Arg2:{arg}\n" for r in rels)
             + "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>\n"
-            + "[events]\n[attributes]\n")
+            + "[events]\n[attributes]\n" + "".join(f"{line}\n" for line in attr_lines))
 
 
 def brat_visual_conf(span_labels: Iterable[str]) -> str:
