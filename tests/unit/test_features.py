@@ -163,6 +163,7 @@ def test_collate_and_save_load(tmp_path, subword: SubwordFeaturizer) -> None:
         "model_name_or_path": "minilm",
         "max_length": 128,
         "stride": 32,
+        "unit_position": False,
     }
     for restored in (
         SubwordFeaturizer.from_state(state),
@@ -171,6 +172,32 @@ def test_collate_and_save_load(tmp_path, subword: SubwordFeaturizer) -> None:
         assert restored.encode_unit(text, tokens[3:], 11, len(text)) == [w2]
         assert restored.model_kwargs() == {"model_name_or_path": "minilm"}
     assert subword.fit([["ignored"]]) is subword
+
+
+def test_unit_position_segment_leads_every_window() -> None:
+    feat = SubwordFeaturizer("minilm", max_length=16, stride=3, unit_position=True)
+    plain = SubwordFeaturizer("minilm", max_length=16, stride=3)
+    text = " ".join(["claim"] * 12)  # one sub-token per word
+    tokens = _spans(text)
+    tok = feat.tokenizer
+    lead = tok.convert_ids_to_tokens(feat.position_ids((5, 6)))
+    assert lead == ["paragraph", "6", "of", "6", "last", "[SEP]"]
+    windows = feat.encode_unit(text, tokens, 0, len(text), position=(1, 6))
+    # [CLS] paragraph 2 of 6 [SEP] leaves 16 - 2 - 5 = 9 sub-tokens per window for the words
+    assert [w["word_range"] for w in windows] == [(0, 9), (6, 12)]
+    for w in windows:
+        pieces = tok.convert_ids_to_tokens(w["input_ids"])
+        assert pieces[:6] == ["[CLS]", "paragraph", "2", "of", "6", "[SEP]"] and pieces[-1] == "[SEP]"
+        assert w["word_index"] == list(range(6, 6 + w["word_range"][1] - w["word_range"][0]))
+    # off (the default), or without a position: the plain windows
+    assert plain.encode_unit(text, tokens, 0, len(text), position=(1, 6)) == plain.encode_unit(
+        text, tokens, 0, len(text))
+    assert feat.encode_unit(text, tokens, 0, len(text)) == plain.encode_unit(text, tokens, 0, len(text))
+    restored = SubwordFeaturizer.from_state(json.loads(json.dumps(feat.state_dict())))
+    assert restored.unit_position and restored.encode_unit(text, tokens, 0, len(text), position=(1, 6)) == windows
+    with pytest.raises(ConfigError, match="position segment"):
+        SubwordFeaturizer("minilm", max_length=7, stride=1, unit_position=True).encode_unit(
+            text, tokens, 0, len(text), position=(0, 3))
 
 
 def test_bad_window_options() -> None:

@@ -330,9 +330,10 @@ def hold_out(docs: list[Document], fraction: float, seed: int) -> tuple[list[Doc
 
 
 def featurize_unit(featurizer: Any, text: str, unit: Unit) -> list[dict[str, Any]]:
-    """The featurizer's windows for one unit; each has ``word_range`` (first, last+1)."""
+    """The featurizer's windows for one unit; each has ``word_range`` (first, last+1). The unit's
+    position in its document goes to featurizers that can use it (``unit_position``)."""
     if hasattr(featurizer, "encode_unit"):
-        return featurizer.encode_unit(text, unit.tokens, unit.start, unit.end)
+        return featurizer.encode_unit(text, unit.tokens, unit.start, unit.end, position=(unit.index, unit.n_units))
     words = [text[s:e] for s, e in unit.tokens]
     item = dict(featurizer.encode(words))
     item["word_range"] = (0, len(words))

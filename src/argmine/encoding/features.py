@@ -244,10 +244,16 @@ class SubwordFeaturizer:
     entirely (e.g. a zero-width character) reuses an overlapping sub-token or gets the unknown
     token, so every word has a first sub-token. A single word longer than a whole window keeps
     only its first pieces.
+
+    ``unit_position=True``: every window starts with the unit's place in its document as a
+    first text segment, ``[CLS] paragraph 3 of 6 [SEP] <unit sub-tokens> [SEP]`` (``last`` is
+    added for the final unit), so a paragraph-level model can tell an essay's introduction and
+    conclusion from its body. The segment's tokens carry no tags and take room from the window.
     """
 
     def __init__(
-        self, model_name_or_path: str = "minilm", max_length: int = 512, stride: int = 64
+        self, model_name_or_path: str = "minilm", max_length: int = 512, stride: int = 64,
+        unit_position: bool = False,
     ) -> None:
         from transformers import AutoTokenizer
 
@@ -261,7 +267,18 @@ class SubwordFeaturizer:
             )
         self.max_length = max_length
         self.stride = stride
+        self.unit_position = bool(unit_position)
         self._init_specials()
+
+    def position_ids(self, position: tuple[int, int] | None) -> list[int]:
+        """The sub-tokens of the position segment (with its separator), or ``[]`` when off."""
+        if not self.unit_position or position is None:
+            return []
+        index, count = position
+        words = f"paragraph {index + 1} of {count}" + (" last" if index + 1 == count else "")
+        ids = self.tokenizer(words, add_special_tokens=False)["input_ids"]
+        sep = self.tokenizer.sep_token_id
+        return list(ids) + ([sep] if sep is not None else [])
 
     def _init_specials(self) -> None:
         with_specials = self.tokenizer("a")["input_ids"]
@@ -337,7 +354,8 @@ class SubwordFeaturizer:
         return pieces
 
     def encode_unit(
-        self, text: str, word_tokens: Sequence[tuple[int, int]], unit_start: int, unit_end: int
+        self, text: str, word_tokens: Sequence[tuple[int, int]], unit_start: int, unit_end: int,
+        position: tuple[int, int] | None = None,
     ) -> list[dict[str, Any]]:
         """Windows for one unit.
 
@@ -345,6 +363,8 @@ class SubwordFeaturizer:
             text: the whole document text.
             word_tokens: the unit's word tokens, absolute ``(start, end)`` offsets in ``text``.
             unit_start, unit_end: the unit's character range in ``text``.
+            position: ``(index, count)`` of the unit in its document; used with
+                ``unit_position`` only.
 
         Returns:
             One dict per window: ``input_ids`` (with special tokens), ``word_index`` (position of
@@ -352,29 +372,33 @@ class SubwordFeaturizer:
             ``(first, last + 1)`` word indices within the unit. A unit without words gives one
             window with no words.
         """
-        pieces = [
-            p[: self.budget] for p in self.word_pieces(text, word_tokens, unit_start, unit_end)
-        ]
+        lead = self.position_ids(position)
+        budget = self.budget - len(lead)
+        if budget < 1 or self.stride >= budget:
+            raise ConfigError(
+                f"max_length={self.max_length} leaves no room for the unit position segment and stride={self.stride}"
+            )
+        pieces = [p[:budget] for p in self.word_pieces(text, word_tokens, unit_start, unit_end)]
         windows: list[dict[str, Any]] = []
         first, n = 0, len(pieces)
         while True:
             last, used = first, 0
-            while last < n and used + len(pieces[last]) <= self.budget:
+            while last < n and used + len(pieces[last]) <= budget:
                 used += len(pieces[last])
                 last += 1
-            windows.append(self._window(pieces, first, last))
+            windows.append(self._window(pieces, first, last, lead))
             if last >= n:
                 return windows
             # next window starts as far back as the overlap allows, but always moves forward
             nxt, overlap = last, 0
-            room = min(self.stride, self.budget - len(pieces[last]))
+            room = min(self.stride, budget - len(pieces[last]))
             while nxt - 1 > first and overlap + len(pieces[nxt - 1]) <= room:
                 overlap += len(pieces[nxt - 1])
                 nxt -= 1
             first = nxt
 
-    def _window(self, pieces: list[list[int]], first: int, last: int) -> dict[str, Any]:
-        input_ids = list(self.prefix)
+    def _window(self, pieces: list[list[int]], first: int, last: int, lead: Sequence[int] = ()) -> dict[str, Any]:
+        input_ids = list(self.prefix) + list(lead)
         word_index = []
         for p in pieces[first:last]:
             word_index.append(len(input_ids))
@@ -422,6 +446,7 @@ class SubwordFeaturizer:
             "model_name_or_path": self.model_name_or_path,
             "max_length": self.max_length,
             "stride": self.stride,
+            "unit_position": self.unit_position,
         }
 
     @classmethod
@@ -433,18 +458,21 @@ class SubwordFeaturizer:
             name = state["model_name_or_path"]
         except KeyError as exc:
             raise ConfigError(f"sub-word featurizer state lacks key {exc.args[0]!r}") from exc
+        unit_position = bool(state.get("unit_position", False))  # absent in older exports
         if state.get("local_path"):
-            feat = cls.load(state["local_path"], max_length=max_length, stride=stride)
+            feat = cls.load(state["local_path"], max_length=max_length, stride=stride, unit_position=unit_position)
             feat.model_name_or_path = name
             return feat
-        return cls(name, max_length=max_length, stride=stride)
+        return cls(name, max_length=max_length, stride=stride, unit_position=unit_position)
 
     def save(self, folder: str | Path) -> None:
         """Write the tokenizer files into ``folder`` (options: ``state_dict()``)."""
         self.tokenizer.save_pretrained(str(folder))
 
     @classmethod
-    def load(cls, folder: str | Path, max_length: int = 512, stride: int = 64) -> SubwordFeaturizer:
+    def load(
+        cls, folder: str | Path, max_length: int = 512, stride: int = 64, unit_position: bool = False
+    ) -> SubwordFeaturizer:
         """Load a tokenizer saved by ``save`` (no download)."""
         from transformers import AutoTokenizer
 
@@ -458,5 +486,6 @@ class SubwordFeaturizer:
             raise CheckpointError(f"cannot load tokenizer from {folder}: {exc}") from exc
         feat.max_length = max_length
         feat.stride = stride
+        feat.unit_position = bool(unit_position)
         feat._init_specials()
         return feat

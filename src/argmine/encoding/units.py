@@ -27,7 +27,7 @@ UNIT_KINDS = ("paragraph", "document")
 class Unit:
     """A region ``[start, end)`` of document ``doc_id``: its word tokens (absolute character
     offsets, text order) and the gold spans inside it (text order). ``index`` counts units of
-    the document from 0."""
+    the document from 0; ``n_units`` is how many the document has."""
 
     doc_id: str
     index: int
@@ -35,6 +35,7 @@ class Unit:
     end: int
     tokens: list[tuple[int, int]]
     spans: list[Span] = field(default_factory=list)
+    n_units: int = 1
 
     @property
     def n_tokens(self) -> int:
@@ -72,7 +73,7 @@ def make_units(doc: Document, unit: str = "paragraph", split_at_spans: bool = Tr
         tokens = word_spans(doc.text, start, end)
         if split_at_spans:
             tokens = split_tokens(tokens, (b for s in inside for b in (s.start, s.end)))
-        units.append(Unit(doc.id, index, start, end, tokens, inside))
+        units.append(Unit(doc.id, index, start, end, tokens, inside, len(regions)))
     return units
 
 
