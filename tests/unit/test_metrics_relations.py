@@ -193,3 +193,64 @@ def test_eger_relations_add_root_and_claim_links() -> None:
     res = relation_prf([table], [pred], [table], [gold], labels=None)
     # root: M1 -> ROOT matches (tp1); For vs Against: fp1 fn1 -> 2/4
     assert (res["tp"], res["fp"], res["fn"], res["f1"]) == (1, 1, 1, 0.5)
+
+
+def test_relation_errors_by_source_splits_the_misses() -> None:
+    from argmine.metrics import relation_counts, relation_errors_by_source
+
+    # gold: b -> a support, c -> b attack, a -> ROOT.  predicted: A == a, B == b, no c, D extra
+    gold_spans = {**GOLD_SPANS}
+    gold_rels = [*GOLD_RELS, ("a", None, "root")]
+    pred_spans = {"A": (0, 10, "Claim"), "B": (10, 20, "Premise"), "D": (30, 40, "Premise")}
+    # b -> a right; a -> ROOT right; D -> B is a false positive; c is missed with its source
+    pred_rels = [("B", "A", "support"), ("A", None, "root"), ("D", "B", "support")]
+    out = relation_errors_by_source(pred_spans, pred_rels, gold_spans, gold_rels)
+    zero = {"tp": 0, "fp": 0, "fn": 0, "fn_source_missed": 0, "fn_link_wrong": 0, "fn_target_missed": 0}
+    assert out == {"Claim": {**zero, "tp": 1},
+                   "Premise": {**zero, "tp": 1, "fp": 1, "fn": 1, "fn_source_missed": 1}}
+    pred_spans = {"A": (0, 10, "Claim"), "B": (10, 20, "Claim"), "C": (20, 30, "Premise")}
+    pred_rels = [("C", "B", "support"), ("B", "A", "support")]
+    out = relation_errors_by_source(pred_spans, pred_rels, gold_spans, GOLD_RELS)
+    # b is predicted as a Claim: its relation's source is missed (label differs); c is found and
+    # its target's offsets exist, but the relation label is wrong (C -> B support: a false positive)
+    assert out["Premise"] == {**zero, "fp": 1, "fn": 2, "fn_source_missed": 1, "fn_link_wrong": 1}
+    assert out["Claim"] == {**zero, "fp": 1}
+    # c -> (40, 50): a target no predicted span has
+    out = relation_errors_by_source({"C": (20, 30, "Premise")}, [], {"c": (20, 30, "Premise"), "x": (40, 50, "Claim")},
+                                    [("c", "x", "support")])
+    assert out["Premise"] == {**zero, "fn": 1, "fn_link_wrong": 1, "fn_target_missed": 1}
+    # the sums agree with the exact relation counts
+    counts = relation_counts([pred_spans], [pred_rels], [gold_spans], [GOLD_RELS], labels=None)
+    merged = relation_errors_by_source(pred_spans, pred_rels, gold_spans, GOLD_RELS)
+    for key in ("tp", "fp", "fn"):
+        assert counts[key] == [sum(row[key] for row in merged.values())]
+
+
+def test_relation_breakdown_script_on_the_sample_corpus(tmp_path, capsys) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    from argmine.corpora import load_corpus
+    from argmine.documents import Document
+    from argmine.predict.writers import jsonl_line
+
+    docs = load_corpus("sample").documents[:5]
+    # perfect predictions, except the first document loses its relations
+    lines = [jsonl_line(Document(d.id, d.text, d.spans, [] if i == 0 else d.relations)) for i, d in enumerate(docs)]
+    pred = tmp_path / "test.jsonl"
+    pred.write_text("".join(lines), encoding="utf-8")
+    path = Path(__file__).resolve().parents[2] / "scripts" / "relation_breakdown.py"
+    spec = importlib.util.spec_from_file_location("relation_breakdown", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main([str(pred), "--corpus", "sample"]) == 0
+    out = capsys.readouterr().out
+    lost = len(docs[0].relations)
+    total = sum(len(d.relations) for d in docs)
+    row = next(line for line in out.splitlines() if line.startswith("| all |"))
+    tp, fp, fn, missed, wrong, target = (int(x) for x in row.split("|")[2:8])
+    assert (tp, fp, fn, missed, wrong, target) == (total - lost, 0, lost, 0, lost, 0)
+    assert f"{2 * tp / (2 * tp + fn):.4f}" in row
+    assert script.main([str(pred), "--corpus", "nowhere"]) == 2
+    assert "nowhere" in capsys.readouterr().err

@@ -9,7 +9,13 @@ come from ``ComponentMetrics`` (one per stage) plus :func:`format_metrics`:
 """
 
 from argmine.metrics.gold import MacroF1, confusion_scores, pair_link_labels
-from argmine.metrics.relations import RelationF1, eger_relations, relation_counts, relation_prf
+from argmine.metrics.relations import (
+    RelationF1,
+    eger_relations,
+    relation_counts,
+    relation_errors_by_source,
+    relation_prf,
+)
 from argmine.metrics.spans import SpanF1, scores_from_counts, span_counts, span_prf
 from argmine.metrics.stage import (
     COMPONENT_VARIANTS,
@@ -32,6 +38,7 @@ __all__ = [
     "format_metrics",
     "pair_link_labels",
     "relation_counts",
+    "relation_errors_by_source",
     "relation_prf",
     "scores_from_counts",
     "span_counts",

@@ -286,3 +286,44 @@ def eger_relations(
         source, target, label = _as_relation(rel, "relation")
         out.append((source, target, EGER_RELATION_NAMES.get(label, label)))
     return out
+
+
+def relation_errors_by_source(
+    pred_spans: Mapping[str, Any],
+    pred_relations: Iterable[Any],
+    gold_spans: Mapping[str, Any],
+    gold_relations: Iterable[Any],
+) -> dict[str, dict[str, int]]:
+    """Where one item's relation errors come from, per label of the relation's source span.
+
+    Exact rule with Eger's type requirement (source offsets and label, target offsets, relation
+    label), so the summed ``tp``/``fp``/``fn`` equal :func:`relation_counts` with ``rule="exact"``
+    and ``labels=None``. ``fn`` is split into ``fn_source_missed`` (no predicted span has the gold
+    source's offsets and label) and ``fn_link_wrong`` (the source was found; its target or
+    relation label is wrong). A diagnostic, not a metric: no overlap rule.
+    """
+
+    def keyed(spans: Mapping[str, Any], rels: Iterable[Any], what: str) -> set[tuple[Any, ...]]:
+        return {(src[2], src[:2], None if tgt is None else tgt[:2], label)
+                for src, tgt, label in _resolve(rels, spans, what)}
+
+    pred = keyed(pred_spans, pred_relations, "predicted")
+    gold = keyed(gold_spans, gold_relations, "gold")
+    found = {(span[2], span[:2]) for span in (as_span(s, "predicted span") for s in pred_spans.values())}
+    offsets = {where for _, where in found}
+    out: dict[str, dict[str, int]] = {}
+    names = ("tp", "fp", "fn", "fn_source_missed", "fn_link_wrong", "fn_target_missed")
+    for rel in gold:
+        row = out.setdefault(rel[0], dict.fromkeys(names, 0))
+        if rel in pred:
+            row["tp"] += 1
+        elif (rel[0], rel[1]) not in found:
+            row["fn"] += 1
+            row["fn_source_missed"] += 1
+        else:
+            row["fn"] += 1
+            row["fn_link_wrong"] += 1
+            row["fn_target_missed"] += rel[2] is not None and rel[2] not in offsets
+    for rel in pred - gold:
+        out.setdefault(rel[0], dict.fromkeys(names, 0))["fp"] += 1
+    return out
