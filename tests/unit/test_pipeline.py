@@ -95,6 +95,16 @@ def test_spans_are_snapped_outwards_to_tokens() -> None:
     assert dropped == 1  # T2 covers only the space between two tokens
 
 
+def test_predicted_components_drop_the_taggers_attributes(tmp_path: Path) -> None:
+    path = tmp_path / "pred.jsonl"
+    path.write_text('{"id": "a", "text": "We act now.", "spans": [{"id": "T1", "start": 0, "end": 10, '
+                    '"label": "Claim", "score": 0.9, "attributes": {"stance": "For"}}], "relations": []}\n',
+                    encoding="utf-8")
+    spans, text = read_predicted_components(path)["a"]
+    assert text == "We act now." and [(s.start, s.end, s.label, s.score, s.attributes) for s in spans] == [
+        (0, 10, "Claim", 0.9, {})]
+
+
 def test_bad_prediction_files_are_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="data.predicted_components: .*nothing.jsonl is not a file"):
         read_predicted_components(tmp_path / "nothing.jsonl")

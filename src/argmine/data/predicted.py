@@ -24,7 +24,9 @@ Predicted = dict[str, tuple[list[Span], str | None]]
 
 
 def read_predicted_components(path: str | Path) -> Predicted:
-    """The spans of every record of a prediction jsonl file (relations are ignored)."""
+    """The spans of every record of a prediction jsonl file: offsets, labels and scores only
+    (the tagger's relations and span attributes, e.g. its stance, are ignored: the pair model
+    predicts those)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(
@@ -38,7 +40,8 @@ def read_predicted_components(path: str | Path) -> Predicted:
                 continue
             try:
                 rec = json.loads(line)
-                out[str(rec["id"])] = ([Span.from_dict(s) for s in rec["spans"]], rec.get("text"))
+                spans = [Span.from_dict({**s, "attributes": {}}) for s in rec["spans"]]
+                out[str(rec["id"])] = (spans, rec.get("text"))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise DocumentError(f"{path}:{number}: not a prediction record ({exc!r})") from None
     return out
