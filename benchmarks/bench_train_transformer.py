@@ -219,6 +219,7 @@ def run(args: argparse.Namespace) -> Result:
     b: list[RunResult] = []
     for i, seed in enumerate(seeds):
         if args.seeds:  # fresh initialisation and data order for this seed on both sides
+            datamodule.seed = seed  # our bucket sampler's shuffling (HF: TrainingArguments.seed)
             pl.seed_everything(seed, workers=True, verbose=False)
             model = build_model(cfg.model, datamodule)
             init = snapshot(model)

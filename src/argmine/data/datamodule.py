@@ -73,6 +73,9 @@ class ArgumentDataModule(pl.LightningDataModule):
             ``batch_size`` x the mean words per training window, which a softmax head multiplies
             its token-mean loss by (see ``TaggingHead.loss``): every token weighs the same over
             an epoch, as with random batches, although batches are length-bucketed.
+        bucket_factor: training batches are cut from length-sorted chunks of
+            ``bucket_factor x batch_size`` shuffled windows: larger = less padding, smaller = more
+            varied batch contents (see :class:`~argmine.data.sampling.BucketBatchSampler`).
     """
 
     def __init__(
@@ -96,8 +99,11 @@ class ArgumentDataModule(pl.LightningDataModule):
         dev_seed: int = 13,
         fold: Mapping[str, Any] | None = None,
         token_weights: bool = True,
+        bucket_factor: int = 50,
     ) -> None:
         super().__init__()
+        if bucket_factor < 1:
+            raise ConfigError(f"data.bucket_factor must be >= 1, got {bucket_factor}")
         if unit not in {"paragraph", "document"}:
             raise ConfigError(f"data.unit must be 'paragraph' or 'document', got {unit!r}")
         if target not in {"components", "structure"}:
@@ -123,6 +129,7 @@ class ArgumentDataModule(pl.LightningDataModule):
         self.test_fraction = test_fraction
         self.dev_seed = dev_seed
         self.fold = dict(fold) if fold else None
+        self.bucket_factor = int(bucket_factor)
         self.token_weights = token_weights
         self._words_per_batch: float | None = None
         self.documents: dict[str, list[Document]] = {}
@@ -214,6 +221,7 @@ class ArgumentDataModule(pl.LightningDataModule):
             shuffle=shuffle,
             seed=self.seed,
             max_tokens=self.max_tokens,
+            bucket_factor=self.bucket_factor,
             rank=rank,
             world_size=world,
             drop_uneven=shuffle,
