@@ -63,10 +63,16 @@ def test_exported_model_loads_without_pickle_and_matches_checkpoint(trained_run:
 
 
 def test_resume_after_kill_matches_uninterrupted_run(tmp_path: Path) -> None:
+    # mode=min: best.ckpt is the worst epoch, so last.ckpt must be refreshed without an improvement
     common = ["train", "experiment=quickstart", "trainer.max_epochs=3", "logger=csv", "seed=3",
-              "trainer.enable_progress_bar=false", "callbacks.early_stopping=null", "export=false"]
+              "trainer.enable_progress_bar=false", "callbacks.early_stopping=null", "export=false",
+              "callbacks.model_checkpoint.mode=min"]
     full = run_argmine(*common, f"hydra.run.dir={tmp_path / 'full'}")
     assert full.returncode == 0, full.stderr[-2000:]
+    # last.ckpt is the final epoch's even where the monitored metric did not improve
+    last = torch.load(tmp_path / "full" / "checkpoints" / "last.ckpt", weights_only=True, map_location="cpu")
+    best = torch.load(tmp_path / "full" / "checkpoints" / "best.ckpt", weights_only=True, map_location="cpu")
+    assert last["epoch"] == 2 and best["epoch"] < 2
     # one epoch is 40 texts ≈ 33 batches of 4 units: die in the middle of epoch 2
     crashed = run_argmine(*common, f"hydra.run.dir={tmp_path / 'resumed'}", env={"ARGMINE_CRASH_AFTER_STEPS": "50"})
     assert crashed.returncode != 0

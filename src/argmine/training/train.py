@@ -89,14 +89,18 @@ def resolve_resume(ckpt_path: str | None, run_dir: Path, cfg: DictConfig) -> str
 
 
 def pick_checkpoint(trainer: pl.Trainer, which: str) -> str | None:
-    callback = trainer.checkpoint_callback
-    if callback is None:
-        return None
-    if which == "best" and getattr(callback, "best_model_path", ""):
-        return callback.best_model_path
+    """``best``: the monitored callback's best checkpoint; ``last``: the newest epoch's (the
+    callback without ``monitor``, else a ``save_last`` file); ``None`` without checkpoints."""
     if which not in {"best", "last"}:
         raise ConfigError(f"eval_checkpoint must be 'best' or 'last', got {which!r}")
-    return getattr(callback, "last_model_path", "") or None
+    callbacks = list(getattr(trainer, "checkpoint_callbacks", []))
+    monitored = [c for c in callbacks if c.monitor is not None]
+    newest = [c for c in callbacks if c.monitor is None]
+    if which == "best" and monitored and monitored[0].best_model_path:
+        return monitored[0].best_model_path
+    if newest and newest[0].best_model_path:
+        return newest[0].best_model_path
+    return next((c.last_model_path for c in callbacks if c.last_model_path), None)
 
 
 def run_stages(trainer: pl.Trainer, model: Any, datamodule: ArgumentDataModule, stages: list[str],
