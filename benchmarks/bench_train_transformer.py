@@ -4,7 +4,7 @@ ours: ``experiment=aae2_paragraph_transformer`` composed with Hydra, data and mo
 ``build_datamodule``/``build_model`` (sub-word windows encoded once and cached), the configured
 Lightning ``Trainer`` for ``--epochs`` epochs (default 1; or ``--max-steps``), no
 validation/checkpoints/loggers.
-Batches are length-bucketed and padded to the longest window of the batch; each batch's
+Batches are length-bucketed (``data.bucket_factor``) and padded to the longest window of the batch; each batch's
 token-mean loss is weighted by its share of the tokens (``data.token_weights``, the default), so
 the objective is the same per-token average as with HF's random batches.
 
@@ -25,8 +25,8 @@ decoded with ``argmine.encoding.tags.tags_to_spans``.
 
 ``--seeds 1,2,3``: one round per seed instead of ``--repeat`` rounds of the config's seed. Each
 round re-draws both sides' classifier initialisation and data order from its seed (ours:
-``seed_everything`` + a freshly built model; HF: ``from_pretrained`` under ``torch.manual_seed``
-and ``TrainingArguments(seed=...)``), so the C-F1 comparison is over seeds (mean, std and the
+``seed_everything``, a freshly built model and the bucket sampler's seed; HF: ``from_pretrained``
+under ``torch.manual_seed`` and ``TrainingArguments(seed=...)``), so the C-F1 comparison is over seeds (mean, std and the
 paired difference per seed), not one draw per side.
 """
 
