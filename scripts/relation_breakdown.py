@@ -22,26 +22,22 @@ import sys
 from pathlib import Path
 
 from argmine.corpora import load_corpus
-from argmine.documents import Document, Relation, Span
-from argmine.errors import ArgmineError
+from argmine.documents import Document
+from argmine.errors import ArgmineError, DocumentError
 from argmine.metrics import eger_relations, relation_errors_by_source
 
 COLUMNS = ("tp", "fp", "fn", "fn_source_missed", "fn_link_wrong", "fn_target_missed")
 
 
 def read_predictions(path: Path) -> list[Document]:
+    """The predicted documents of a prediction jsonl file (spans with their attributes)."""
     docs = []
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             try:
-                rec = json.loads(line)
-                spans = [Span(s["start"], s["end"], s["label"], s["id"], dict(s.get("attributes") or {}))
-                         for s in rec["spans"]]
-                relations = [Relation(r["source"], r["target"], r["label"], f"R{i + 1}")
-                             for i, r in enumerate(rec["relations"])]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                docs.append(Document.from_dict(json.loads(line)))
+            except (json.JSONDecodeError, DocumentError, TypeError) as exc:
                 raise SystemExit(f"{path}:{lineno}: not a prediction record ({exc})") from None
-            docs.append(Document(rec["id"], rec["text"], spans, relations))
     return docs
 
 
@@ -75,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         gold_relations = [r for r in gold.relations if "derived" not in r.attributes]
         if args.eger:
             pred_rels, gold_rels = eger_relations(pred.spans, pred.relations), eger_relations(gold.spans, gold_relations)
-            mc_found += last_major_claim(pred) is not None and last_major_claim(pred) == last_major_claim(gold)
+            last = last_major_claim(pred)
+            mc_found += last is not None and last == last_major_claim(gold)
         else:
             pred_rels, gold_rels = list(pred.relations), gold_relations
         counts = relation_errors_by_source({s.id: s for s in pred.spans}, pred_rels,

@@ -20,6 +20,10 @@ from argmine.predict.render import label_colors, render_html
 FORMATS = ("jsonl", "brat", "html", "text")
 
 
+def _strings(attributes: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in attributes.items()}
+
+
 def prediction_record(doc: Document) -> dict[str, Any]:
     """The jsonl object of one document (``text[start:end] == span["text"]`` for every span).
 
@@ -32,13 +36,13 @@ def prediction_record(doc: Document) -> dict[str, Any]:
         "spans": [
             {"id": s.id, "start": s.start, "end": s.end, "label": s.label,
              "score": None if s.score is None else round(float(s.score), 4), "text": doc.text[s.start:s.end],
-             "attributes": {str(k): str(v) for k, v in s.attributes.items()}}
+             "attributes": _strings(s.attributes)}
             for s in doc.spans
         ],
         "relations": [
             {"source": r.source, "target": r.target, "label": r.label,
              "score": None if r.score is None else round(float(r.score), 4),
-             "attributes": {str(k): str(v) for k, v in r.attributes.items()}}
+             "attributes": _strings(r.attributes)}
             for r in doc.relations
         ],
     }
