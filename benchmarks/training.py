@@ -53,8 +53,9 @@ class BatchTimer(pl.Callback):
 
     def on_train_batch_start(self, trainer: pl.Trainer, module: pl.LightningModule, batch: Any,
                              batch_idx: int) -> None:
-        self.tokens += int(batch[self.token_key].sum())
-        self.padded += batch[self.token_key].numel()
+        for part in batch.get("micro_batches") or [batch]:  # data.micro_batches: padded apart
+            self.tokens += int(part[self.token_key].sum())
+            self.padded += part[self.token_key].numel()
         self._start = time.perf_counter()
 
     def on_train_batch_end(self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any,

@@ -76,6 +76,11 @@ class ArgumentDataModule(pl.LightningDataModule):
         bucket_factor: training batches are cut from length-sorted chunks of
             ``bucket_factor x batch_size`` shuffled windows: larger = less padding, smaller = more
             varied batch contents (see :class:`~argmine.data.sampling.BucketBatchSampler`).
+        micro_batches: split each training batch into this many length-sorted micro-batches,
+            each padded to its own longest window; the training step sums their losses weighted
+            so the step's loss (and gradient) equals the whole batch's (``TaggerModule``). With
+            ``bucket_factor=1`` (random batches) this keeps random-batch optimisation while
+            computing on far less padding. 1 = off. Ignored by evaluation.
     """
 
     def __init__(
@@ -100,10 +105,13 @@ class ArgumentDataModule(pl.LightningDataModule):
         fold: Mapping[str, Any] | None = None,
         token_weights: bool = True,
         bucket_factor: int = 50,
+        micro_batches: int = 1,
     ) -> None:
         super().__init__()
         if bucket_factor < 1:
             raise ConfigError(f"data.bucket_factor must be >= 1, got {bucket_factor}")
+        if micro_batches < 1:
+            raise ConfigError(f"data.micro_batches must be >= 1, got {micro_batches}")
         if unit not in {"paragraph", "document"}:
             raise ConfigError(f"data.unit must be 'paragraph' or 'document', got {unit!r}")
         if target not in {"components", "structure"}:
@@ -130,6 +138,7 @@ class ArgumentDataModule(pl.LightningDataModule):
         self.dev_seed = dev_seed
         self.fold = dict(fold) if fold else None
         self.bucket_factor = int(bucket_factor)
+        self.micro_batches = int(micro_batches)
         self.token_weights = token_weights
         self._words_per_batch: float | None = None
         self.documents: dict[str, list[Document]] = {}
@@ -235,6 +244,15 @@ class ArgumentDataModule(pl.LightningDataModule):
         )
 
     def collate(self, stage: str, batch: Sequence[tuple[int, int]]) -> dict[str, Any]:
+        if stage == "train" and self.micro_batches > 1 and len(batch) > 1:
+            return self._collate_micro(batch)
+        out = self._collate_windows(stage, batch)
+        windows = out.pop("_windows")
+        if stage == "train" and self._words_per_batch:
+            out["token_weight"] = sum(map(window_words, windows)) / self._words_per_batch
+        return out
+
+    def _collate_windows(self, stage: str, batch: Sequence[tuple[int, int]]) -> dict[str, Any]:
         recs = self.records[stage]
         windows, tags = [], []
         assert self.tag_vocab is not None
@@ -247,11 +265,36 @@ class ArgumentDataModule(pl.LightningDataModule):
                 rec.tag_ids = [self.tag_vocab.tag_to_id[t] for t in rec.tags]
             tags.append(rec.tag_ids[first:last])
         out = self.featurizer.collate(windows, tags)
-        if stage == "train" and self._words_per_batch:
-            out["token_weight"] = sum(map(window_words, windows)) / self._words_per_batch
         out["unit_index"] = [ri for ri, _ in batch]
         out["word_range"] = [recs[ri].windows[wi]["word_range"] for ri, wi in batch]
+        out["_windows"] = windows
         return out
+
+    def _collate_micro(self, batch: Sequence[tuple[int, int]]) -> dict[str, Any]:
+        """A training batch as ``micro_batches`` length-sorted parts, each padded on its own.
+
+        Part ``m`` carries ``loss_share`` = its rows / the batch's rows (the training step sums
+        ``loss_share * loss``: a row mean, as the CRF's, comes out as the batch's row mean) and
+        ``token_weight`` = its words x the batch's rows / (its rows x W), W = the words of an
+        average batch (``token_weights``) or of this batch: a softmax token mean then sums to
+        the batch's token sum / W, exactly the loss of the unsplit batch.
+        """
+        recs = self.records["train"]
+        order = sorted(batch, key=lambda item: window_length(recs[item[0]].windows[item[1]]))
+        k = min(self.micro_batches, len(order))
+        parts = [self._collate_windows("train", order[m * len(order) // k : (m + 1) * len(order) // k])
+                 for m in range(k)]
+        words = [sum(map(window_words, p.pop("_windows"))) for p in parts]
+        reference = self._words_per_batch or sum(words)
+        for part, n_words in zip(parts, words, strict=True):
+            rows = len(part["unit_index"])
+            part["loss_share"] = rows / len(order)
+            part["token_weight"] = n_words * len(order) / (rows * reference)
+        return {
+            "micro_batches": parts,
+            "unit_index": [ri for p in parts for ri in p["unit_index"]],
+            "word_range": [wr for p in parts for wr in p["word_range"]],
+        }
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)

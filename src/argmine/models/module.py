@@ -137,7 +137,11 @@ class TaggerModule(pl.LightningModule):
 
     # -- training ------------------------------------------------------------------------------
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self.net.loss(batch)
+        parts = batch.get("micro_batches")
+        if parts is None:
+            loss = self.net.loss(batch)
+        else:  # ``data.micro_batches``: the shares make this the loss of the whole batch
+            loss = sum(self.net.loss(part) * part["loss_share"] for part in parts)
         self.log(
             "train/loss",
             loss,
