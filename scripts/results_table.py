@@ -19,7 +19,7 @@ Every row comes from `experiments/<setting>/results.json`, written by `argmine r
 (see each folder's `results.md` for the exact command, commit and machine). Regenerate this table
 with `python scripts/results_table.py`. Settings without a results file have not been run yet.
 Runtime = wall time of the whole command (all seeds or folds) on the 2-core CPU machine; the
-recorded runs used one torch thread each with two reproductions running side by side. What each
+recorded runs used one torch thread each, most with two jobs running side by side. What each
 setting measures, its scorer and what is not reproduced (LSTM-ER itself; Komninos word embeddings,
 replaced by MiniLM-derived ones in the Eger settings):
 `docs/reproduce.md`. No GPU results: no GPU was available when these were made.
