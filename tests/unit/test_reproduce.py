@@ -51,6 +51,10 @@ def test_compare_and_results_files(tmp_path: Path) -> None:
     assert "| test/c_f1_exact | 0.6000 | 0.5500 ± 0.0100 | 3 | -0.0500 |" in (tmp_path / "results.md").read_text()
     with pytest.raises(ArgmineError, match="did not log 'test/r_f1_exact'"):
         compare({"paper": {"test/r_f1_exact": 0.4}}, summary)
+    # the commit the runs started from, not HEAD when they end
+    started = write_results("demo", meta, ours, ["argmine", "train"], 1.0, tmp_path, code_commit="abc123")
+    assert started["commit"] == "abc123"
+    assert "Commit: `abc123`" in (tmp_path / "results.md").read_text()
 
 
 def test_experiments_table_is_up_to_date_with_the_results_files() -> None:

@@ -95,7 +95,10 @@ def compare(meta: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_results(name: str, meta: dict[str, Any], ours: dict[str, Any], command: list[str], wall_s: float,
-                  out_dir: Path) -> dict[str, Any]:
+                  out_dir: Path, code_commit: str | None = None) -> dict[str, Any]:
+    """Write ``results.json`` and ``results.md``; ``code_commit``: the commit the runs started
+    from (default: HEAD now; ``main`` records it before the runs, so later commits made while a
+    long reproduction runs are not credited with it)."""
     tolerance = meta.get("tolerance")
     result = {
         "name": name,
@@ -105,7 +108,7 @@ def write_results(name: str, meta: dict[str, Any], ours: dict[str, Any], command
         "tolerance": tolerance,
         "ours": ours,
         "command": " ".join(command),
-        "commit": commit(),
+        "commit": code_commit or commit(),
         "machine": machine(),
         "wall_s": round(wall_s, 1),
     }
@@ -144,6 +147,7 @@ def reproduce_command(argv: list[str]) -> int:
     meta = known[args.name]
     seeds = args.seeds or int(meta.get("seeds", 3))
     command = build_command(args.name, meta, seeds, args.quick, args.overrides)
+    code_commit = commit()  # before the runs: the code they use
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "argmine.cli", *command[1:]], cwd=REPO, text=True,
                           stdout=subprocess.PIPE)
@@ -154,7 +158,7 @@ def reproduce_command(argv: list[str]) -> int:
     summary = json.loads(summary_md.with_suffix(".json").read_text(encoding="utf-8"))
     ours = compare(meta, summary)
     out_dir = args.out or experiments_dir() / (args.name + ("_quick" if args.quick else ""))
-    result = write_results(args.name, meta, ours, command, wall, out_dir)
+    result = write_results(args.name, meta, ours, command, wall, out_dir, code_commit)
     for key, paper in result["paper"].items():
         o = ours[key]
         print(f"{key}: paper {paper:.4f}, ours {o['mean']:.4f} ± {o['std']:.4f} (n={o['n']})")
