@@ -72,9 +72,11 @@ def encoder_flops_per_token(config: Any) -> float:
     return 2.0 * n * (4 * h * h + 2 * h * i)
 
 
-def matmul_peak_gflops(rows: int, inner: int, cols: int, seconds: float = 1.0) -> float:
-    """Best fp32 GFLOP/s of ``[rows, inner] @ [inner, cols]`` over ``seconds`` of repeats."""
-    a, b = torch.randn(rows, inner), torch.randn(inner, cols)
+def matmul_peak_gflops(rows: int, inner: int, cols: int, seconds: float = 1.0,
+                       dtype: torch.dtype = torch.float32) -> float:
+    """Best GFLOP/s of ``[rows, inner] @ [inner, cols]`` in ``dtype`` (default fp32) over
+    ``seconds`` of repeats."""
+    a, b = torch.randn(rows, inner, dtype=dtype), torch.randn(inner, cols, dtype=dtype)
     flops = 2.0 * rows * inner * cols
     best = 0.0
     with torch.inference_mode():

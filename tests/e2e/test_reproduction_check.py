@@ -44,7 +44,7 @@ def test_stagblcc_paragraph_within_the_recorded_tolerance(shared_corpora: Path, 
         assert ours["mean"] >= floor, (key, ours["mean"], floor)
 
     # the exported essay model on a news article about a political dispute (written for the
-    # tests), unified labels: offsets hold, claims and premises are found, relations join spans
+    # tests), unified labels: offsets hold, claims (or counter-arguments) and premises are found, relations join spans
     (model,) = (tmp_path / "runs").rglob("model/argmine.json")
     news = REPO_ROOT / "tests" / "fixtures" / "news_dispute.txt"
     proc = run_argmine("predict", "--model", str(model.parent), "--format", "jsonl", str(news))
@@ -55,6 +55,10 @@ def test_stagblcc_paragraph_within_the_recorded_tolerance(shared_corpora: Path, 
         assert rec["text"][span["start"]:span["end"]] == span["text"]
     labels = {s["label"] for s in rec["spans"]}
     print("labels on the news article:", sorted(labels))
-    assert {"claim", "premise"} <= labels <= {"major_claim", "claim", "premise", "counter_argument"}
+    assert labels <= {"major_claim", "claim", "premise", "counter_argument"}
+    # premises, and claims of some kind: an essay claim against the major claim is unified as a
+    # counter-argument, and which of the two the article's claims become depends on the run
+    # (with one torch thread seed 1 labels them all counter_argument)
+    assert "premise" in labels and labels & {"claim", "counter_argument"}
     ids = {s["id"] for s in rec["spans"]}
     assert rec["relations"] and all(r["source"] in ids and r["target"] in ids for r in rec["relations"])

@@ -99,3 +99,34 @@ def test_batches_pack_short_windows_up_to_the_token_budget() -> None:
     assert _pack([5] * 10, batch_size=3, batch_tokens=100) == [(0, 10)]
     assert _pack([40] * 5, batch_size=2, batch_tokens=100) == [(0, 2), (2, 4), (4, 5)]
     assert _pack([], batch_size=2, batch_tokens=10) == []
+
+
+def test_bf16_stores_encoder_linear_weights_once_with_autocast_results(exported: Path) -> None:
+    fp32 = Predictor.load(exported)
+    bf16 = Predictor.load(exported, precision="bf16")
+    encoder = bf16.module.net.encoder
+    linear = [m for m in encoder.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear and all(m.weight.dtype == torch.bfloat16 for m in linear)
+    # embeddings, layer norms and everything outside the encoder stay fp32
+    assert encoder.embeddings.word_embeddings.weight.dtype == torch.float32
+    assert bf16.module.net.classifier.weight.dtype == torch.float32
+    # the stored weights are what autocast makes of the fp32 ones on every call: same outputs
+    text = "Cities should ban cars because streets belong to people. Critics say shops would suffer."
+    batch = bf16.module.featurizer.collate(
+        [w for u in [text] for w in _windows(bf16, u)], None)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        stored, _ = bf16.module.window_outputs(batch)
+        cast_each_call, _ = fp32.module.window_outputs(batch)
+    assert torch.equal(stored, cast_each_call)
+    fp32.precision = "bf16"  # plain autocast over fp32 weights
+    assert [(s.start, s.end, s.label, s.score) for s in bf16(text).spans] == \
+        [(s.start, s.end, s.label, s.score) for s in fp32(text).spans]
+
+
+def _windows(predictor: Predictor, text: str) -> list[dict]:
+    from argmine.data.datamodule import featurize_unit
+    from argmine.documents import Document, Span
+    from argmine.encoding.units import make_units
+
+    doc = Document(id="d", text=text, partitions={"paragraphs": [Span(0, len(text), "paragraph")]})
+    return [w for unit in make_units(doc, "paragraph") for w in featurize_unit(predictor.module.featurizer, text, unit)]

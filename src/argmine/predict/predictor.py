@@ -40,7 +40,10 @@ class Predictor:
             :mod:`argmine.predict.labels`).
         precision: ``fp32`` (default) or ``bf16``: the network's forward pass under CPU/GPU
             bfloat16 autocast (faster on CPUs with AVX-512 BF16 or AMX; predictions can differ
-            slightly from fp32, decoding stays in fp32).
+            slightly from fp32, decoding stays in fp32). With ``bf16`` the weights of a
+            transformer encoder's linear layers are stored in bfloat16 (in place, on ``module``),
+            so autocast does not cast them again in every forward pass; the results are those
+            of plain autocast, which rounds the same weights the same way.
     """
 
     PRECISIONS = ("fp32", "bf16")
@@ -56,6 +59,8 @@ class Predictor:
         if batch_size < 1:
             raise ConfigError(f"batch size must be at least 1, got {batch_size}")
         self.module = module.eval()
+        if precision == "bf16":
+            _store_linear_weights_in_bf16(getattr(getattr(module, "net", None), "encoder", None))
         self.unit = unit
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
@@ -192,6 +197,17 @@ class Predictor:
                     for s in doc.spans])
             out.append(doc)
         return out
+
+
+def _store_linear_weights_in_bf16(encoder: torch.nn.Module | None) -> None:
+    """Cast the linear layers of a transformer encoder to bfloat16 (embeddings and layer norms
+    stay fp32). Only called for ``precision="bf16"``, whose forward passes run under autocast,
+    which would round these weights to bfloat16 on every call anyway."""
+    if encoder is None:
+        return
+    for layer in encoder.modules():
+        if isinstance(layer, torch.nn.Linear):
+            layer.to(torch.bfloat16)
 
 
 def _pack(lengths: list[int], batch_size: int, batch_tokens: int) -> list[tuple[int, int]]:
