@@ -171,7 +171,7 @@ class Result:
             "goal": self.goal,
             "notes": self.notes,
             "extra": self.extra,
-            "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
+            "command": command_line(self.name),
             "commit": git_commit(),
             "machine": machine(),
             "loadavg_end": _loadavg_values(),
@@ -222,3 +222,11 @@ def set_threads(n: int) -> None:
     import torch
 
     torch.set_num_threads(n)
+
+
+def command_line(name: str) -> str:
+    """``python -m benchmarks NAME [options]`` as run (``all`` and a repeated name dropped)."""
+    args = sys.argv[1:]
+    if args and args[0] in (name, "all"):
+        args = args[1:]
+    return " ".join(["python -m benchmarks", name, *args])
