@@ -219,7 +219,16 @@ class PairDataModule(pl.LightningDataModule):
 
     def model_inputs(self) -> dict[str, Any]:
         self.prepare_corpus()
-        return {"type_labels": list(self.type_labels)}
+        return {"type_labels": list(self.type_labels), "class_counts": self.class_counts()}
+
+    def class_counts(self) -> dict[str, list[int]]:
+        """Training components per type (in ``type_labels`` order) and per stance (support,
+        attack; components without a gold stance not counted)."""
+        recs = self.records.get("train", [])
+        types = [t for r in recs for t in r.types]
+        stances = [s for r in recs for s in r.stances if s is not None]
+        return {"type": [types.count(label) for label in self.type_labels],
+                "stance": [len(stances) - stances.count(ATTACK), stances.count(ATTACK)]}
 
     def train_words(self) -> list[list[str]]:
         return self.words("train")

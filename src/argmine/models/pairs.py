@@ -33,7 +33,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from argmine.errors import CheckpointError
+from argmine.errors import CheckpointError, ConfigError
 from argmine.metrics.gold import MacroF1, pair_link_labels
 from argmine.models.bilstm_cnn_crf import CharCNN, MaskedBiLSTM, WordEmbedding
 from argmine.models.dropout import FastDropout
@@ -118,6 +118,16 @@ class PairEncoder(nn.Module):
         return self.pair_head(feats).squeeze(-1)
 
 
+def balanced_weights(counts: list[int]) -> torch.Tensor:
+    """Inverse-frequency class weights ``total / (classes * count)``; a class never seen in
+    training gets weight 0 (it has no examples to weigh)."""
+    counts_t = torch.tensor(counts, dtype=torch.float32)
+    present = counts_t > 0
+    weights = torch.zeros_like(counts_t)
+    weights[present] = counts_t.sum() / (int(present.sum()) * counts_t[present])
+    return weights
+
+
 def decode_links(probs: torch.Tensor, threshold: float = 0.5) -> set[tuple[int, int]]:
     """Tree-shaped links from a ``[n, n]`` probability matrix: each source keeps only its best
     target (never itself), if above ``threshold``. Endpoints are always existing components."""
@@ -143,6 +153,10 @@ class ComponentPairModule(pl.LightningModule):
         featurizer: the fitted ``WordCharFeaturizer``.
         type_labels: component labels (from the data module).
         link_weight / stance_weight: loss weights of the link and stance terms.
+        class_counts: training components per type and per stance (from the data module).
+        class_balance: weight the type and stance losses by inverse class frequency
+            (``total / (classes * count)`` from ``class_counts``), for macro F1 over rare classes
+            (MajorClaim, attack); the link loss is unchanged.
         name: the config's model name (a label only).
     """
 
@@ -154,6 +168,8 @@ class ComponentPairModule(pl.LightningModule):
         type_labels: list[str],
         link_weight: float = 1.0,
         stance_weight: float = 1.0,
+        class_counts: dict[str, list[int]] | None = None,
+        class_balance: bool = False,
         name: str | None = None,
     ) -> None:
         super().__init__()
@@ -162,6 +178,13 @@ class ComponentPairModule(pl.LightningModule):
         self.optimizer_factory = optimizer
         self.link_weight, self.stance_weight = link_weight, stance_weight
         self.net = net(**featurizer.model_kwargs(), num_types=len(self.type_labels))
+        self.class_balance = class_balance
+        if class_balance:
+            if not class_counts:
+                raise ConfigError("model.class_balance needs the training class counts (data module model_inputs)")
+            self.register_buffer("type_weight", balanced_weights(class_counts["type"]), persistent=False)
+            self.register_buffer("stance_weight_per_class", balanced_weights(class_counts["stance"]),
+                                 persistent=False)
         self.predictions: dict[str, list[Any]] = {}
         self._pipeline_outputs: dict[int, tuple[list[str], set[tuple[int, int]]]] = {}
         self.metrics = nn.ModuleDict(
@@ -176,11 +199,13 @@ class ComponentPairModule(pl.LightningModule):
         reps = self.net.spans(batch)
         all_reps = torch.cat(reps)
         types = torch.tensor([t for ts in batch["types"] for t in ts], device=all_reps.device)
-        loss = F.cross_entropy(self.net.type_head(all_reps), types)
+        type_weight = self.type_weight if self.class_balance else None
+        stance_weight = self.stance_weight_per_class if self.class_balance else None
+        loss = F.cross_entropy(self.net.type_head(all_reps), types, weight=type_weight)
         stances = torch.tensor([s for ss in batch["stances"] for s in ss], device=all_reps.device)
         if (stances >= 0).any():
             loss = loss + self.stance_weight * F.cross_entropy(
-                self.net.stance_head(all_reps), stances, ignore_index=-1
+                self.net.stance_head(all_reps), stances, weight=stance_weight, ignore_index=-1
             )
         pair_losses = []
         for r, links in zip(reps, batch["links"], strict=True):

@@ -32,7 +32,7 @@ TOP_LEVEL_KEYS = {
     "callbacks", "logger", "paths", "extras", "stages", "hydra", "meta",
 }
 # arguments filled in by code (data-derived); a user must not set them in config
-DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab", "type_labels",
+DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab", "type_labels", "class_counts",
            "num_types", "pretrained_embeddings", "link_tags", "link_tag_scheme"}
 
 
