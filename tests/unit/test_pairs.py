@@ -47,12 +47,18 @@ def test_pair_records_of_the_first_sample_text() -> None:
     assert third.stances[0] == "attack"
 
 
-def test_pair_model_trains_and_reports_macro_f1s() -> None:
-    pl.seed_everything(0)
+def _fitted() -> tuple[PairDataModule, WordCharFeaturizer, partial[PairEncoder]]:
+    """The sample data module with a fitted featurizer attached, and a small encoder partial."""
     dm = _datamodule()
     featurizer = WordCharFeaturizer().fit(dm.train_words())
     dm.attach_featurizer(featurizer)
     net = partial(PairEncoder, word_dim=16, char_dim=8, char_filters=8, hidden_size=16, mlp_size=16, dropout=0.0)
+    return dm, featurizer, net
+
+
+def test_pair_model_trains_and_reports_macro_f1s() -> None:
+    pl.seed_everything(0)
+    dm, featurizer, net = _fitted()
     model = ComponentPairModule(net, partial(torch.optim.Adam, lr=0.01), featurizer, **dm.model_inputs())
     trainer = pl.Trainer(max_epochs=30, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False, num_sanity_val_steps=0, check_val_every_n_epoch=1000)  # fmt: skip
@@ -83,10 +89,7 @@ def test_class_balance_weights_the_rare_class_loss() -> None:
     from argmine.errors import ConfigError
 
     pl.seed_everything(0)
-    dm = _datamodule()
-    featurizer = WordCharFeaturizer().fit(dm.train_words())
-    dm.attach_featurizer(featurizer)
-    net = partial(PairEncoder, word_dim=16, char_dim=8, char_filters=8, hidden_size=16, mlp_size=16, dropout=0.0)
+    dm, featurizer, net = _fitted()
     inputs = dm.model_inputs()
     plain = ComponentPairModule(net, None, featurizer, **inputs)
     balanced = ComponentPairModule(net, None, featurizer, **inputs, class_balance=True)

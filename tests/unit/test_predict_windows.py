@@ -112,8 +112,7 @@ def test_bf16_stores_encoder_linear_weights_once_with_autocast_results(exported:
     assert bf16.module.net.classifier.weight.dtype == torch.float32
     # the stored weights are what autocast makes of the fp32 ones on every call: same outputs
     text = "Cities should ban cars because streets belong to people. Critics say shops would suffer."
-    batch = bf16.module.featurizer.collate(
-        [w for u in [text] for w in _windows(bf16, u)], None)
+    batch = bf16.module.featurizer.collate(_windows(bf16, text), None)
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
         stored, _ = bf16.module.window_outputs(batch)
         cast_each_call, _ = fp32.module.window_outputs(batch)

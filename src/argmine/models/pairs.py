@@ -178,13 +178,13 @@ class ComponentPairModule(pl.LightningModule):
         self.optimizer_factory = optimizer
         self.link_weight, self.stance_weight = link_weight, stance_weight
         self.net = net(**featurizer.model_kwargs(), num_types=len(self.type_labels))
-        self.class_balance = class_balance
-        if class_balance:
-            if not class_counts:
-                raise ConfigError("model.class_balance needs the training class counts (data module model_inputs)")
-            self.register_buffer("type_weight", balanced_weights(class_counts["type"]), persistent=False)
-            self.register_buffer("stance_weight_per_class", balanced_weights(class_counts["stance"]),
-                                 persistent=False)
+        if class_balance and not class_counts:
+            raise ConfigError("model.class_balance needs the training class counts (data module model_inputs)")
+        # per-class loss weights (None: unweighted); derived from the data, so not saved
+        self.register_buffer("type_weight", balanced_weights(class_counts["type"]) if class_balance else None,
+                             persistent=False)
+        self.register_buffer("stance_weight_per_class",
+                             balanced_weights(class_counts["stance"]) if class_balance else None, persistent=False)
         self.predictions: dict[str, list[Any]] = {}
         self._pipeline_outputs: dict[int, tuple[list[str], set[tuple[int, int]]]] = {}
         self.metrics = nn.ModuleDict(
@@ -199,13 +199,11 @@ class ComponentPairModule(pl.LightningModule):
         reps = self.net.spans(batch)
         all_reps = torch.cat(reps)
         types = torch.tensor([t for ts in batch["types"] for t in ts], device=all_reps.device)
-        type_weight = self.type_weight if self.class_balance else None
-        stance_weight = self.stance_weight_per_class if self.class_balance else None
-        loss = F.cross_entropy(self.net.type_head(all_reps), types, weight=type_weight)
+        loss = F.cross_entropy(self.net.type_head(all_reps), types, weight=self.type_weight)
         stances = torch.tensor([s for ss in batch["stances"] for s in ss], device=all_reps.device)
         if (stances >= 0).any():
             loss = loss + self.stance_weight * F.cross_entropy(
-                self.net.stance_head(all_reps), stances, weight=stance_weight, ignore_index=-1
+                self.net.stance_head(all_reps), stances, weight=self.stance_weight_per_class, ignore_index=-1
             )
         pair_losses = []
         for r, links in zip(reps, batch["links"], strict=True):
