@@ -8,9 +8,10 @@ Reads the predicted documents (``argmine train``/``argmine eval`` write
 ``predictions/<stage>.jsonl``; ``argmine predict --schema native`` writes the same objects) and
 the gold documents of the named corpus (matched by id), and prints per source label the exact
 relation counts, with the misses split into "source component not found" and "source found,
-link wrong" (and how many of the latter point to a gold target that was not found). ``--eger`` scores Eger et al.'s relations, as the essays' R-F1 does (major claims
-link to ROOT, each claim to the essay's last major claim with its stance): then the summed
-counts give the run's ``test/r_f1_exact``. Also prints how many documents' last major claim
+link wrong" (and how many of the latter point to a gold target that was not found). ``--eger`` scores the relations of argmine's
+document-level protocol (major claims link to ROOT, each claim to the essay's last major claim
+with its stance; :func:`argmine.metrics.document_relations`): then the summed counts give the
+run's ``test/r_f1_doc_exact``. Also prints how many documents' last major claim
 was found exactly (every claim relation of the others is wrong).
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from argmine.corpora import load_corpus
 from argmine.documents import Document
 from argmine.errors import ArgmineError, DocumentError
-from argmine.metrics import eger_relations, relation_errors_by_source
+from argmine.metrics import document_relations, relation_errors_by_source
 
 COLUMNS = ("tp", "fp", "fn", "fn_source_missed", "fn_link_wrong", "fn_target_missed")
 
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", required=True, help="corpus name, e.g. aae2_conll")
     parser.add_argument("--root", default=None, help="corpus folder (default: from ARGMINE_DATA_DIR)")
     parser.add_argument("--option", action="append", default=[], help="reader option KEY=VALUE, e.g. level=paragraph")
-    parser.add_argument("--eger", action="store_true", help="score Eger et al.'s relations (the essays' R-F1)")
+    parser.add_argument("--eger", action="store_true", help="score the document-level R-F1's relations (r_f1_doc_*)")
     args = parser.parse_args(argv)
     options = dict(opt.split("=", 1) for opt in args.option)
     try:
@@ -70,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         gold_relations = [r for r in gold.relations if "derived" not in r.attributes]
         if args.eger:
-            pred_rels, gold_rels = eger_relations(pred.spans, pred.relations), eger_relations(gold.spans, gold_relations)
+            pred_rels = document_relations(pred.spans, pred.relations)
+            gold_rels = document_relations(gold.spans, gold_relations)
             last = last_major_claim(pred)
             mc_found += last is not None and last == last_major_claim(gold)
         else:

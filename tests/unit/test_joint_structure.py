@@ -15,7 +15,7 @@ from argmine.encoding.features import WordCharFeaturizer
 from argmine.encoding.stance import derive_counter_arguments
 from argmine.encoding.structure import decode_structure
 from argmine.encoding.tags import tags_to_spans
-from argmine.metrics import ComponentMetrics, eger_relations
+from argmine.metrics import ComponentMetrics, document_relations
 from argmine.models import TaggerModule
 from argmine.models.bilstm_cnn_crf import BiLSTMCNNCRF
 
@@ -42,7 +42,7 @@ def test_decoding_never_links_to_a_missing_component(tags: list[str]) -> None:
     assert all(":" not in s.label for s in spans)
 
 
-def test_r_f1_per_document_with_a_claim_in_another_paragraph() -> None:
+def test_document_level_r_f1_with_a_claim_in_another_paragraph() -> None:
     # one essay, token numbering over the whole document: MajorClaim m (tokens 0-4) in paragraph 1,
     # Claim c (10-14, For) and Premise p (15-19) supporting it in paragraph 2.
     gold = [Span(0, 5, "MajorClaim", id="m"), Span(10, 15, "Claim", id="c", attributes={"stance": "For"}),
@@ -54,12 +54,13 @@ def test_r_f1_per_document_with_a_claim_in_another_paragraph() -> None:
     pred_rel = [Relation("P", "C", "supports")]
     metric = ComponentMetrics(["MajorClaim", "Claim", "Premise"], with_relations=True)
     table = lambda spans: {s.id: (s.start, s.end, s.label) for s in spans}  # noqa: E731
-    metric.update(table(pred), table(gold), eger_relations(pred, pred_rel), eger_relations(gold, gold_rel))
+    metric.update(table(pred), table(gold), doc_pred_relations=document_relations(pred, pred_rel),
+                  doc_gold_relations=document_relations(gold, gold_rel))
     res = metric.compute()
     # relations on both sides: m->ROOT, c->m (For, across paragraphs), p->c (supports).
     # exact: only M->ROOT matches -> tp1 fp2 fn2 -> 2/6; at 50% all three endpoints match -> 1
-    assert float(res["r_f1_exact"]) == 2 / 6
-    assert float(res["r_f1_50"]) == 1.0
+    assert float(res["r_f1_doc_exact"]) == 2 / 6
+    assert float(res["r_f1_doc_50"]) == 1.0
     assert float(res["c_f1_exact"]) == 1 / 3 and float(res["c_f1_50"]) == 1.0
 
 
@@ -93,7 +94,8 @@ def test_tiny_joint_model_overfits_sample_documents(sample_structure_dm, overfit
     trainer = overfit_trainer(60)
     trainer.fit(model, datamodule=dm)
     (res,) = trainer.test(model, datamodule=dm, verbose=False)
-    for key in ("test/c_f1_exact", "test/c_f1_50", "test/r_f1_exact", "test/r_f1_50"):
+    for key in ("test/c_f1_exact", "test/c_f1_50", "test/r_f1_exact", "test/r_f1_50",
+                "test/r_f1_doc_exact", "test/r_f1_doc_50"):
         assert res[key] == 1.0, (key, res)
     pred = model.predictions["test"]
     gold = dm.documents["test"]
@@ -116,12 +118,12 @@ def test_tiny_joint_model_overfits_sample_documents(sample_structure_dm, overfit
         assert counters == attackers | against
 
 
-def test_eger_relations_score_brat_and_conll_relation_names_as_one_type() -> None:
+def test_document_relations_score_brat_and_conll_relation_names_as_one_type() -> None:
     # the brat files say "supports", Eger's CoNLL files (and their R-F1 script) "Support":
     # a decoded relation must match a gold one whichever spelling each side uses
     spans = [Span(0, 5, "Premise", id="a"), Span(6, 9, "Claim", id="b", attributes={"stance": "For"})]
-    pred = eger_relations(spans, [Relation("a", "b", "supports")])
-    gold = eger_relations(spans, [Relation("a", "b", "Support")])
+    pred = document_relations(spans, [Relation("a", "b", "supports")])
+    gold = document_relations(spans, [Relation("a", "b", "Support")])
     assert sorted(pred, key=str) == sorted(gold, key=str)
     assert ("a", "b", "Support") in gold
-    assert ("a", "b", "Attack") in eger_relations(spans, [Relation("a", "b", "attacks")])
+    assert ("a", "b", "Attack") in document_relations(spans, [Relation("a", "b", "attacks")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from argmine.documents import Relation, Span
-from argmine.metrics import RelationF1, eger_relations, relation_prf
+from argmine.metrics import RelationF1, document_relations, relation_prf
 from argmine.metrics.spans import COUNT_NAMES
 
 REL_LABELS = ["support", "attack"]
@@ -169,7 +169,7 @@ def test_labels_none_gives_micro_scores_only() -> None:
     assert (metric.compute()["tp"], metric.compute()["fp"]) == (0, 1)
 
 
-def test_eger_relations_add_root_and_claim_links() -> None:
+def test_document_relations_add_root_and_claim_links() -> None:
     spans = [
         Span(0, 5, "MajorClaim", id="M1"),
         Span(40, 50, "Claim", id="C1", attributes={"stance": "For"}),
@@ -177,18 +177,18 @@ def test_eger_relations_add_root_and_claim_links() -> None:
         Span(80, 90, "MajorClaim", id="M2"),
     ]
     rels = [Relation("P1", "C1", "supports")]
-    assert eger_relations(spans, rels) == [
+    assert document_relations(spans, rels) == [
         ("M1", None, "root"),
         ("M2", None, "root"),
         ("C1", "M2", "For"),  # the LAST major claim
         ("P1", "C1", "Support"),  # in Eger's spelling
     ]
     # a body paragraph without major claim: the claim links to ROOT
-    assert eger_relations(spans[1:3], rels) == [("C1", None, "For"), ("P1", "C1", "Support")]
+    assert document_relations(spans[1:3], rels) == [("C1", None, "For"), ("P1", "C1", "Support")]
     # scoring: predicted claim with the wrong stance -> that relation is an FP and an FN
     pred_spans = [spans[0], Span(40, 50, "Claim", id="C1", attributes={"stance": "Against"})]
-    gold = eger_relations(spans[:2], [])
-    pred = eger_relations(pred_spans, [])
+    gold = document_relations(spans[:2], [])
+    pred = document_relations(pred_spans, [])
     table = {s.id: s for s in spans}
     res = relation_prf([table], [pred], [table], [gold], labels=None)
     # root: M1 -> ROOT matches (tp1); For vs Against: fp1 fn1 -> 2/4

@@ -215,7 +215,11 @@ class PairDataModule(pl.LightningDataModule):
 
     def unit_tokens(self, doc: Document) -> list[tuple[int, int]]:
         """The tokens of all of a document's units, in text order."""
-        return [t for unit in make_units(doc, self.unit) for t in unit.tokens]
+        return [t for unit in self.units_tokens(doc) for t in unit]
+
+    def units_tokens(self, doc: Document) -> list[list[tuple[int, int]]]:
+        """The tokens of each of a document's units, in text order."""
+        return [unit.tokens for unit in make_units(doc, self.unit)]
 
     def model_inputs(self) -> dict[str, Any]:
         self.prepare_corpus()

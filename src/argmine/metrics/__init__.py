@@ -4,14 +4,15 @@ Every metric keeps integer count tensors summed across processes (``dist_reduce_
 ``compute()`` returns a dict of python numbers. Use one metric object per stage. Logged names
 come from ``ComponentMetrics`` (one per stage) plus :func:`format_metrics`:
 ``{stage}/c_f1_exact``, ``{stage}/c_f1_50``, ``{stage}/c_macro_f1_exact``,
-``{stage}/f1_exact/{label}``, ``{stage}/r_f1_exact``, ``{stage}/r_f1_50``,
-``{stage}/token_macro_f1``.
+``{stage}/f1_exact/{label}``, ``{stage}/r_f1_exact``, ``{stage}/r_f1_50`` (Eger et al.'s R-F1,
+per unit), ``{stage}/r_f1_doc_exact``, ``{stage}/r_f1_doc_50`` (argmine's document-level
+variant), ``{stage}/token_macro_f1``.
 """
 
+from argmine.metrics.eger import document_relations, unit_relations, update_document
 from argmine.metrics.gold import MacroF1, confusion_scores, pair_link_labels
 from argmine.metrics.relations import (
     RelationF1,
-    eger_relations,
     relation_counts,
     relation_errors_by_source,
     relation_prf,
@@ -34,7 +35,7 @@ __all__ = [
     "SpanF1",
     "TokenF1",
     "confusion_scores",
-    "eger_relations",
+    "document_relations",
     "format_metrics",
     "pair_link_labels",
     "relation_counts",
@@ -43,4 +44,6 @@ __all__ = [
     "scores_from_counts",
     "span_counts",
     "span_prf",
+    "unit_relations",
+    "update_document",
 ]

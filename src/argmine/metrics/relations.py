@@ -17,7 +17,7 @@ reproduces Eger, whose relation label carries the source type (``Premise:Support
 endpoints are compared without type (``typeRequirement=False``); ``"both"`` also requires the
 target type; ``"none"`` compares offsets only. Eger's R-F1 also scores each major claim's
 link to ROOT and each claim's stance link to the last major claim: build both sides with
-:func:`eger_relations` and use token offsets (their alpha is over tokens).
+:func:`argmine.metrics.eger.unit_relations` and use token offsets (their alpha is over tokens).
 
 Counting is Eger's for both rules (not one-to-one): ``tp`` = gold relations matched by some
 prediction, ``fp`` = predictions matching no gold relation, ``fn`` = unmatched gold relations;
@@ -38,7 +38,6 @@ RELATION_RULES = ("exact", "overlap")
 TYPE_MATCH = ("source", "both", "none")
 LINK = "link"
 ALL = "all"
-ROOT_LABEL = "root"
 
 RelTuple = tuple[str, "str | None", str]
 SpanMaps = Sequence[Mapping[str, Any]]
@@ -254,38 +253,6 @@ class RelationF1(Metric):
             res = scores_from_counts([ALL], counts)
             return {k: v for k, v in res.items() if "/" not in k}
         return scores_from_counts(self.labels, counts)
-
-
-def eger_relations(
-    spans: Iterable[Any],
-    relations: Iterable[Any],
-    stance_attribute: str = "stance",
-    root_label: str = ROOT_LABEL,
-) -> list[tuple[str, str | None, str]]:
-    """The relations Eger et al.'s ``eval_relationF1.py`` scores for one item (unit or essay).
-
-    Every ``MajorClaim`` links to ROOT (``(id, None, root_label)``); every ``Claim`` links to the
-    item's last major claim (ROOT when the item has none) with its stance attribute as label
-    (``"?"`` when missing); every other relation is kept as ``(source, target, label)``. Spans
-    need ``id``, ``start``, ``label`` and ``attributes``. Build this on both sides and score
-    with ``RelationF1(labels=None)`` or with the stance, relation and root labels.
-    Relation labels are put in Eger's spelling (``supports`` -> ``Support``, ``attacks`` ->
-    ``Attack``), so the brat files' and the CoNLL files' names score as the same type.
-    Not reproduced: Eger's script also reads a last major claim at token 0 as ROOT.
-    """
-    from argmine.encoding.structure import EGER_RELATION_NAMES
-
-    spans = sorted(spans, key=lambda s: (s.start, s.end))
-    major = [s for s in spans if s.label == "MajorClaim"]
-    last_major = major[-1].id if major else None
-    out: list[tuple[str, str | None, str]] = [(s.id, None, root_label) for s in major]
-    for span in spans:
-        if span.label == "Claim":
-            out.append((span.id, last_major, str(span.attributes.get(stance_attribute, "?"))))
-    for rel in relations:
-        source, target, label = _as_relation(rel, "relation")
-        out.append((source, target, EGER_RELATION_NAMES.get(label, label)))
-    return out
 
 
 def relation_errors_by_source(

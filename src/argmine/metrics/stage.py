@@ -5,8 +5,9 @@ per relation variant and a ``TokenF1``. Use one object per stage so states never
 updated one item (document or unit) at a time; each inner metric syncs its own states under
 DDP when computed. ``compute()`` returns unprefixed names; :func:`format_metrics` adds the
 stage: ``{stage}/c_f1_exact``, ``{stage}/c_f1_50``, ``{stage}/c_macro_f1_exact``,
-``{stage}/f1_exact/{label}``, ``{stage}/r_f1_exact``, ``{stage}/r_f1_50``,
-``{stage}/token_macro_f1``.
+``{stage}/f1_exact/{label}``, ``{stage}/r_f1_exact``, ``{stage}/r_f1_50`` (Eger et al.'s
+per-unit R-F1), ``{stage}/r_f1_doc_exact``, ``{stage}/r_f1_doc_50`` (argmine's document-level
+variant; see :mod:`argmine.metrics.eger`), ``{stage}/token_macro_f1``.
 
 Variants: ``exact``; ``50`` and ``100`` are Eger's overlap rule at alpha 0.5 and 0.999;
 ``fb`` is the Feedback Prize bidirectional rule (components only).
@@ -69,12 +70,15 @@ class ComponentMetrics(nn.Module):
             label and reports micro scores only.
         relation_variants: keys of :data:`RELATION_VARIANTS`.
         type_match: endpoint type rule for relations (see :mod:`argmine.metrics.relations`).
+        doc_relations: also score a second relation protocol (``r_*_doc_*`` names), fed by
+            ``update(doc_pred_relations=..., doc_gold_relations=...)`` (with ``with_relations``).
         tags: tag names (tag id = index) to report ``token_*`` scores; ``None`` skips them.
 
     ``compute()`` keys per component variant ``v``: ``c_f1_{v}``, ``c_precision_{v}``,
     ``c_recall_{v}``, ``c_macro_f1_{v}``, ``f1_{v}/{label}``; per relation variant ``v``:
     ``r_f1_{v}``, ``r_precision_{v}``, ``r_recall_{v}`` (+ ``r_macro_f1_{v}`` and
-    ``r_f1_{v}/{label}`` with ``relation_labels``); with ``tags``: ``token_macro_f1``,
+    ``r_f1_{v}/{label}`` with ``relation_labels``); the same with ``doc_`` before ``{v}`` for
+    the document-level protocol (``r_f1_doc_exact``); with ``tags``: ``token_macro_f1``,
     ``token_accuracy``.
     """
 
@@ -87,6 +91,7 @@ class ComponentMetrics(nn.Module):
         relation_variants: Sequence[str] = ("exact", "50"),
         type_match: str = "source",
         tags: Sequence[str] | None = None,
+        doc_relations: bool = True,
     ) -> None:
         super().__init__()
         _check_variants(variants, COMPONENT_VARIANTS, "component")
@@ -98,6 +103,10 @@ class ComponentMetrics(nn.Module):
             for v in relation_variants:
                 rule, alpha = RELATION_VARIANTS[v]
                 self.relations[v] = RelationF1(relation_labels, rule, alpha, type_match=type_match)
+                if doc_relations:
+                    self.relations[f"doc_{v}"] = RelationF1(
+                        relation_labels, rule, alpha, type_match=type_match
+                    )
         self.tokens = TokenF1(tags) if tags is not None else None
         self._warned_tags = False
 
@@ -109,18 +118,25 @@ class ComponentMetrics(nn.Module):
         gold_relations: Iterable[Any] | None = None,
         pred_tags: Sequence[int] | torch.Tensor | None = None,
         gold_tags: Sequence[int] | torch.Tensor | None = None,
+        doc_pred_relations: Iterable[Any] | None = None,
+        doc_gold_relations: Iterable[Any] | None = None,
     ) -> None:
         """Score ONE item. Spans: ``(start, end, label)`` / ``Span``s, or a dict ``id -> span``
         (ids are needed for relations); relations: ``(source_id, target_id, label)`` /
-        ``Relation``s; tags: tag ids of the item's tokens (gold ``-100`` is skipped)."""
+        ``Relation``s (``doc_*``: those of the document-level protocol); tags: tag ids of the
+        item's tokens (gold ``-100`` is skipped)."""
         pred_list = list(pred_spans.values() if isinstance(pred_spans, Mapping) else pred_spans)
         gold_list = list(gold_spans.values() if isinstance(gold_spans, Mapping) else gold_spans)
         for metric in self.spans.values():
             metric.update([pred_list], [gold_list])
         if len(self.relations):
             pred_table, gold_table = _span_table(pred_spans), _span_table(gold_spans)
-            pred_rels, gold_rels = list(pred_relations or []), list(gold_relations or [])
-            for metric in self.relations.values():
+            sides = {
+                False: (list(pred_relations or []), list(gold_relations or [])),
+                True: (list(doc_pred_relations or []), list(doc_gold_relations or [])),
+            }
+            for name, metric in self.relations.items():
+                pred_rels, gold_rels = sides[name.startswith("doc_")]
                 metric.update([pred_table], [pred_rels], [gold_table], [gold_rels])
         if pred_tags is not None or gold_tags is not None:
             if self.tokens is None:

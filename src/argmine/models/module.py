@@ -28,7 +28,7 @@ from argmine.encoding.structure import EGER_RELATION_NAMES, decode_structure
 from argmine.encoding.tags import TagVocab, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
 from argmine.errors import CheckpointError, DocumentError
-from argmine.metrics import ComponentMetrics, eger_relations
+from argmine.metrics import ComponentMetrics, update_document
 
 ALLOWED_MODULE_PREFIX = "argmine."
 _NATIVE_RELATION_NAMES = {v: k for k, v in EGER_RELATION_NAMES.items()}
@@ -204,15 +204,9 @@ class TaggerModule(pl.LightningModule):
         self._finish_stage("test")
 
     def _finish_stage(self, stage: str) -> None:
-        """Decode every unit, then score one DOCUMENT at a time.
-
-        Scoring per document (not per unit) is what Eger et al.'s R-F1 needs: a claim's stance
-        relation points to the essay's last major claim, usually in another paragraph. Spans are
-        compared in token indices of a per-document numbering (the document's units' tokens in
-        text order). For ``target=structure`` both sides are built with
-        :func:`argmine.metrics.eger_relations` (major claims -> ROOT, claims -> last major claim
-        labelled with their stance, plus the decoded/gold links).
-        """
+        """Decode every unit, then score one DOCUMENT at a time with
+        :func:`argmine.metrics.update_document` (spans in a per-document token numbering; for
+        ``target=structure`` Eger's per-unit R-F1 and argmine's document-level variant)."""
         datamodule = self.trainer.datamodule
         records = datamodule.records[stage]
         docs = datamodule.documents[stage]
@@ -248,20 +242,17 @@ class TaggerModule(pl.LightningModule):
                 pred_relations.extend(relations)
                 pred_tags.extend(tag_ids)
                 gold_tags.extend(self._decode_tag_id(t) for t in rec.tags)
+            structure = self.target == "structure"
             gold_spans = [s for ri in ris for s in records[ri].unit.spans]
-            to_tokens = token_index([t for ri in ris for t in records[ri].unit.tokens])
-            kwargs: dict[str, Any] = {}
-            if self.target == "structure":
-                kwargs = {
-                    "pred_relations": eger_relations(pred_spans, pred_relations),
-                    "gold_relations": eger_relations(gold_spans, gold_links(doc, gold_spans)),
-                }
-            metric.update(
-                pred_spans={sp.id: to_tokens(sp) for sp in pred_spans},
-                gold_spans={sp.id: to_tokens(sp) for sp in gold_spans},
-                pred_tags=pred_tags,
-                gold_tags=gold_tags,
-                **kwargs,
+            update_document(
+                metric,
+                [records[ri].unit.tokens for ri in ris],
+                pred_spans,
+                gold_spans,
+                pred_relations if structure else None,
+                gold_links(doc, gold_spans) if structure else None,
+                pred_tags,
+                gold_tags,
             )
             new_spans, new_relations = _renumber(pred_spans, pred_relations)
             predicted = doc.replace(spans=new_spans, relations=new_relations)
@@ -491,26 +482,9 @@ def set_rng_state(state: dict[str, Any]) -> None:
     np.random.set_state((n["kind"], n["keys"].numpy().astype("uint32"), n["pos"], n["has_gauss"], n["cached"]))
 
 
-def token_index(tokens: list[tuple[int, int]]) -> Callable[[Span], tuple[int, int, str]]:
-    """Map a token-aligned character span to ``(first token, last token + 1, label)``.
-
-    Metrics count in tokens, as Eger et al.'s scorer does (its overlap ratios are over tokens).
-    """
-    starts = {s: i for i, (s, _) in enumerate(tokens)}
-    ends = {e: i + 1 for i, (_, e) in enumerate(tokens)}
-
-    def convert(span: Span) -> tuple[int, int, str]:
-        try:
-            return (starts[span.start], ends[span.end], span.label)
-        except KeyError:
-            raise DocumentError(f"span {span.id} [{span.start}, {span.end}) is not token-aligned") from None
-
-    return convert
-
-
 def gold_links(doc: Document, spans: list[Span]) -> list[Relation]:
     """The document's relations between ``spans``, minus the claim -> major claim relations a
-    reader derived from stance (``attributes["derived"]``): :func:`eger_relations` adds those."""
+    reader derived from stance (``attributes["derived"]``): both R-F1 protocols add their own."""
     ids = {s.id for s in spans}
     return [
         r

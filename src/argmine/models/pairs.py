@@ -277,7 +277,7 @@ class ComponentPairModule(pl.LightningModule):
             dm.documents["test"], dm.records["test"], self._pipeline_outputs, dm.relation_names, dm.stance_values
         )
         self._pipeline_outputs = {}
-        results = score_documents(predicted, dm.gold_documents["test"], dm.unit_tokens, self.type_labels)
+        results = score_documents(predicted, dm.gold_documents["test"], dm.units_tokens, self.type_labels)
         self.log_dict({f"test/{k}": v for k, v in results.items()})
         self.predictions["test"] = predicted
 

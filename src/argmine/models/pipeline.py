@@ -9,8 +9,8 @@ from typing import Any
 
 from argmine.documents import Document, Relation
 from argmine.encoding.stance import derive_counter_arguments
-from argmine.metrics import ComponentMetrics, eger_relations
-from argmine.models.module import gold_links, token_index
+from argmine.metrics import ComponentMetrics, update_document
+from argmine.models.module import gold_links
 
 #: per unit record index: (stance of each component, links as (source, target) positions)
 UnitOutputs = Mapping[int, tuple[Sequence[str], set[tuple[int, int]]]]
@@ -55,18 +55,20 @@ def linked_documents(
 def score_documents(
     predicted: Sequence[Document],
     gold: Sequence[Document],
-    tokens_of: Callable[[Document], list[tuple[int, int]]],
+    units_of: Callable[[Document], list[list[tuple[int, int]]]],
     labels: Sequence[str],
 ) -> dict[str, float]:
-    """C-F1 and Eger et al.'s R-F1 (exact and 50 %) of predicted against gold documents, one
-    document at a time, spans compared in tokens (``tokens_of(gold document)``)."""
+    """C-F1, Eger et al.'s per-unit R-F1 and argmine's document-level variant (exact and 50 %)
+    of predicted against gold documents, one document at a time, spans compared in tokens
+    (``units_of(gold document)``: the tokens of each of its units)."""
     metric = ComponentMetrics(list(labels), with_relations=True)
     for pred, ref in zip(predicted, gold, strict=True):
-        to_tokens = token_index(tokens_of(ref))
-        metric.update(
-            pred_spans={s.id: to_tokens(s) for s in pred.spans},
-            gold_spans={s.id: to_tokens(s) for s in ref.spans},
-            pred_relations=eger_relations(pred.spans, [r for r in pred.relations if "derived" not in r.attributes]),
-            gold_relations=eger_relations(ref.spans, gold_links(ref, list(ref.spans))),
+        update_document(
+            metric,
+            units_of(ref),
+            pred.spans,
+            ref.spans,
+            [r for r in pred.relations if "derived" not in r.attributes],
+            gold_links(ref, list(ref.spans)),
         )
     return {k: float(v) for k, v in metric.compute().items()}
