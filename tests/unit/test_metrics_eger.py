@@ -136,7 +136,6 @@ def test_a_premise_without_link_is_a_false_positive() -> None:
 
 
 def test_only_the_first_in_unit_relation_of_a_premise_counts() -> None:
-    one = units((0, 10))
     gold = [span(0, 2, "Claim", "C", "For"), span(3, 5, "Premise", "P"), span(6, 8, "Premise", "Q")]
     rels = [Relation("Q", "P", "supports"), Relation("Q", "C", "supports")]
     built = unit_relations(gold, rels, [0], [0])

@@ -27,7 +27,7 @@ from argmine.encoding.stance import derive_counter_arguments
 from argmine.encoding.structure import EGER_RELATION_NAMES, decode_structure
 from argmine.encoding.tags import TagVocab, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
-from argmine.errors import CheckpointError, DocumentError
+from argmine.errors import CheckpointError
 from argmine.metrics import ComponentMetrics, update_document
 
 ALLOWED_MODULE_PREFIX = "argmine."
