@@ -161,6 +161,35 @@ class LabelSchema:
         )
         return None  # unreachable
 
+    def native_labels(self, corpus: str) -> dict[str, tuple[str, dict[str, str]]] | None:
+        """Each schema label of ``corpus`` back to its native label and the attributes its rule
+        requires (unified ``counter_argument`` on the essays: ``("Claim", {"stance":
+        "Against"})``), so a score can be computed on the corpus's own types.
+
+        ``None`` when the mapping is the identity or cannot be inverted: a schema label fed by
+        several native labels (CDCP's ``claim`` from policy and value), or a rule with
+        ``outgoing`` / ``root`` conditions (microtexts), which no label alone restores.
+        """
+        rules = self.rules_for(corpus)
+        if rules is None:
+            return None
+        out: dict[str, tuple[str, dict[str, str]]] = {}
+        natives: dict[str, set[str]] = {}
+        for rule in rules.get("spans") or []:
+            if rule.get("drop"):
+                continue
+            label = rule.get("label")
+            attributes = rule.get("attributes") or {}
+            if (not isinstance(label, str) or "outgoing" in rule or "root" in rule
+                    or not all(isinstance(v, str) for v in attributes.values())):
+                return None
+            natives.setdefault(rule["to"], set()).add(label)
+            # the first rule (the most specific, as rules are tried in order) gives the attributes
+            out.setdefault(rule["to"], (label, dict(attributes)))
+        if any(len(labels) > 1 for labels in natives.values()):
+            return None
+        return out
+
     def apply(self, doc: Document, corpus: str) -> Document:
         """A copy of ``doc`` with labels mapped; dropped spans take their relations with them."""
         rules = self.rules_for(corpus)
@@ -314,3 +343,16 @@ def load_schema(name_or_path: str | Path) -> LabelSchema:
         raise ConfigError(f"{path}: unknown schema keys {sorted(unknown)}; allowed: {sorted(allowed)}")
     data.setdefault("name", path.stem)
     return LabelSchema(**data, source=str(path))
+
+
+def to_native(spans: Iterable[Span], labels: Mapping[str, tuple[str, Mapping[str, str]]]) -> list[Span]:
+    """``spans`` relabelled with :meth:`LabelSchema.native_labels` output; the rule's attributes
+    are added where a span lacks them (its own values win). Unlisted labels stay."""
+    out = []
+    for span in spans:
+        if span.label in labels:
+            native, attributes = labels[span.label]
+            span = Span(span.start, span.end, native, span.id, {**attributes, **span.attributes},
+                        span.score, span.fragments)
+        out.append(span)
+    return out

@@ -127,3 +127,33 @@ def test_document_relations_score_brat_and_conll_relation_names_as_one_type() ->
     assert sorted(pred, key=str) == sorted(gold, key=str)
     assert ("a", "b", "Support") in gold
     assert ("a", "b", "Attack") in document_relations(spans, [Relation("a", "b", "attacks")])
+
+
+def test_a_schema_run_is_scored_on_the_native_types_and_under_the_schema_name(overfit_trainer) -> None:
+    # a schema that renames the sample's labels: the model learns the renamed labels, C-F1 and
+    # R-F1 are computed on the sample's own ones, the renamed ones as c_*_renamed_*
+    from argmine.data import ArgumentDataModule
+    from argmine.schema import LabelSchema
+
+    rules = [{"label": n, "to": n.title().replace("_", "")} for n in ("major_claim", "claim", "premise", "counter_argument")]
+    schema = LabelSchema("renamed", corpora={"sample": {"spans": rules, "relations": {"support": "support", "attack": "attack"}}})
+    dm = ArgumentDataModule("sample", unit="document", target="structure", batch_size=3, limit_documents=3,
+                            schema=schema, splits={"train": "train", "val": "train", "test": "train"})
+    dm.prepare_corpus()
+    assert dm.native_types()["labels"]["MajorClaim"] == ["major_claim", {}]
+    pl.seed_everything(0)
+    featurizer = WordCharFeaturizer().fit(dm.train_words())
+    dm.attach_featurizer(featurizer)
+    net = partial(BiLSTMCNNCRF, word_dim=32, char_dim=8, char_filters=8, hidden_size=64, dropout=0.0)
+    model = TaggerModule(net, partial(torch.optim.Adam, lr=0.02), featurizer, **dm.model_inputs())
+    assert model.span_labels == ["Claim", "CounterArgument", "MajorClaim", "Premise"]
+    assert model.metrics["test"].labels == ["claim", "counter_argument", "major_claim", "premise"]
+    trainer = overfit_trainer(60)
+    trainer.fit(model, datamodule=dm)
+    (res,) = trainer.test(model, datamodule=dm, verbose=False)
+    for key in ("test/c_f1_exact", "test/c_f1_renamed_exact", "test/c_f1_renamed_50", "test/r_f1_exact",
+                "test/f1_exact/major_claim", "test/f1_renamed_exact/MajorClaim"):
+        assert res[key] == 1.0, (key, res)
+    assert "test/f1_exact/MajorClaim" not in res
+    # the state exports the mapping, so an exported model scores the same way
+    assert model.export_state()["native_types"]["schema"] == "renamed"

@@ -154,3 +154,21 @@ def test_loading_a_schema_imports_neither_hydra_nor_torch() -> None:
             "print(sorted(m for m in ('torch', 'hydra', 'lightning') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_native_labels_invert_only_label_and_attribute_rules() -> None:
+    from argmine.schema import load_schema, to_native
+
+    unified = load_schema("unified")
+    assert unified.native_labels("aae2") == {
+        "major_claim": ("MajorClaim", {}), "counter_argument": ("Claim", {"stance": "Against"}),
+        "claim": ("Claim", {}), "premise": ("Premise", {}),
+    }  # fmt: skip
+    # CDCP's claim comes from two native labels, microtexts' claim from an `outgoing` rule,
+    # the sample corpus is the identity: nothing to invert
+    assert unified.native_labels("cdcp") is None
+    assert unified.native_labels("microtexts") is None
+    assert unified.native_labels("sample") is None
+    spans = [Span(0, 3, "counter_argument", "a"), Span(4, 6, "claim", "b", {"stance": "For"})]
+    back = to_native(spans, unified.native_labels("aae2"))
+    assert [(s.label, s.attributes) for s in back] == [("Claim", {"stance": "Against"}), ("Claim", {"stance": "For"})]

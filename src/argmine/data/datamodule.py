@@ -186,7 +186,16 @@ class ArgumentDataModule(pl.LightningDataModule):
     def model_inputs(self) -> dict[str, Any]:
         """Data-derived model arguments, passed to the model by code (never typed in config)."""
         self.prepare_corpus()
-        return {"tag_vocab": self.tag_vocab, "target": self.target}
+        return {"tag_vocab": self.tag_vocab, "target": self.target, "native_types": self.native_types()}
+
+    def native_types(self) -> dict[str, Any] | None:
+        """How the schema's labels map back to the corpus's own types (``{"schema": name,
+        "labels": {label: [native label, attributes]}}``), so C-F1 and R-F1 can be scored the
+        papers' way; ``None`` for the native schema or a mapping that cannot be inverted."""
+        labels = self.schema.native_labels(self.corpus_name)
+        if not labels:
+            return None
+        return {"schema": self.schema.name, "labels": {k: [n, a] for k, (n, a) in labels.items()}}
 
     def train_words(self) -> list[list[str]]:
         """Word strings of every training unit (to fit vocabularies)."""

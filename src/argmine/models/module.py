@@ -29,6 +29,7 @@ from argmine.encoding.tags import TagVocab, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
 from argmine.errors import CheckpointError
 from argmine.metrics import ComponentMetrics, update_document
+from argmine.schema import to_native
 
 ALLOWED_MODULE_PREFIX = "argmine."
 _NATIVE_RELATION_NAMES = {v: k for k, v in EGER_RELATION_NAMES.items()}
@@ -74,6 +75,9 @@ class TaggerModule(pl.LightningModule):
         scheduler: optional partial ``(optimizer, total_steps) -> LR scheduler`` stepped per batch.
         target: ``components`` or ``structure`` (compound labels decoded into relations).
         param_groups: optional callable ``(net, lr) -> parameter groups`` (layer-wise decay).
+        native_types: the data module's map from the schema's labels back to the corpus's types
+            (``ArgumentDataModule.native_types``): C-F1 and R-F1 are then scored on those types,
+            as the papers do, and the schema's own labels as ``c_*_{schema}_*``.
     """
 
     def __init__(
@@ -86,8 +90,10 @@ class TaggerModule(pl.LightningModule):
         target: str = "components",
         param_groups: Callable[..., Any] | None = None,
         net_kwargs: dict[str, Any] | None = None,
+        native_types: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
+        self.native_types = native_types
         self.featurizer = featurizer
         self.tag_vocab = tag_vocab
         self.target = target
@@ -114,10 +120,16 @@ class TaggerModule(pl.LightningModule):
         tag_map = getattr(self.net, "tag_map", None)
         self._decode_ids = tag_map.tolist() if tag_map is not None else None
         self.span_labels = self._plain_labels()
+        scored = self.span_labels
+        self.label_metrics = torch.nn.ModuleDict()
+        if native_types:
+            self._to_native = {k: (n, a) for k, (n, a) in native_types["labels"].items()}
+            scored = list(dict.fromkeys(self._to_native.get(lab, (lab,))[0] for lab in self.span_labels))
+            self.label_metrics.update({stage: ComponentMetrics(self.span_labels) for stage in ("val", "test")})
         self.metrics = torch.nn.ModuleDict(
             {
                 stage: ComponentMetrics(
-                    self.span_labels,
+                    scored,
                     with_relations=target == "structure",
                     tags=list(self.decode_vocab.tags),
                 )
@@ -244,11 +256,17 @@ class TaggerModule(pl.LightningModule):
                 gold_tags.extend(self._decode_tag_id(t) for t in rec.tags)
             structure = self.target == "structure"
             gold_spans = [s for ri in ris for s in records[ri].unit.spans]
+            units = [records[ri].unit.tokens for ri in ris]
+            scored_pred, scored_gold = pred_spans, gold_spans
+            if self.native_types:
+                update_document(self.label_metrics[stage], units, pred_spans, gold_spans)
+                scored_pred = to_native(pred_spans, self._to_native)
+                scored_gold = to_native(gold_spans, self._to_native)
             update_document(
                 metric,
-                [records[ri].unit.tokens for ri in ris],
-                pred_spans,
-                gold_spans,
+                units,
+                scored_pred,
+                scored_gold,
                 pred_relations if structure else None,
                 gold_links(doc, gold_spans) if structure else None,
                 pred_tags,
@@ -260,6 +278,8 @@ class TaggerModule(pl.LightningModule):
                 predicted = derive_counter_arguments(predicted)
             predictions.append(predicted)
         results = metric.compute()
+        if self.native_types:
+            results.update(schema_named(self.label_metrics[stage], self.native_types["schema"]))
         results["loss"] = self.eval_loss[stage].compute()
         self.eval_loss[stage].reset()
         # values are already synced by the metrics; sync_dist averages identical numbers
@@ -373,6 +393,7 @@ class TaggerModule(pl.LightningModule):
             },
             "tag_vocab": self.tag_vocab.to_dict(),
             "target": self.target,
+            "native_types": self.native_types,
         }
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -412,6 +433,7 @@ class TaggerModule(pl.LightningModule):
             tag_vocab=tag_vocab,
             target=state["target"],
             net_kwargs=net_kwargs,
+            native_types=state.get("native_types"),
             **kwargs,
         )
 
@@ -480,6 +502,18 @@ def set_rng_state(state: dict[str, Any]) -> None:
     random.setstate((version, tuple(internal), gauss))
     n = state["numpy"]
     np.random.set_state((n["kind"], n["keys"].numpy().astype("uint32"), n["pos"], n["has_gauss"], n["cached"]))
+
+
+def schema_named(metric: ComponentMetrics, schema: str) -> dict[str, Any]:
+    """A components-only metric's results, then reset, under the schema's name:
+    ``c_f1_exact`` -> ``c_f1_unified_exact``, ``f1_exact/claim`` -> ``f1_unified_exact/claim``."""
+    out = {}
+    for key, value in metric.compute().items():
+        head, _, label = key.partition("/")
+        stem, _, variant = head.rpartition("_")
+        out[f"{stem}_{schema}_{variant}" + (f"/{label}" if label else "")] = value
+    metric.reset()
+    return out
 
 
 def gold_links(doc: Document, spans: list[Span]) -> list[Relation]:

@@ -4,7 +4,9 @@
 (``<run>/.hydra/config.yaml``), rebuilds its gold units (corpus, schema, unit, splits: the same
 data module the run trained with) and scores ``<run>/predictions/<stage>.jsonl`` against them
 with the current metrics (:func:`argmine.metrics.update_document`): C-F1 and, for
-``data.target=structure``, both R-F1 protocols. Token scores need the decoded tags, which the
+``data.target=structure``, both R-F1 protocols, on the corpus's own types when the run used a
+schema that maps back to them (as training scores; the schema-named ``c_*_{schema}_*`` scores
+are not recomputed). Token scores need the decoded tags, which the
 predictions do not keep, so they are not recomputed. When a metric protocol changes, this
 gives every kept run's numbers under the new one.
 """
@@ -25,6 +27,7 @@ from argmine.documents import Document
 from argmine.errors import ArgmineError, ConfigError
 from argmine.metrics import ComponentMetrics, format_metrics, update_document
 from argmine.models.module import gold_links
+from argmine.schema import to_native
 
 
 def read_documents(path: Path) -> dict[str, Document]:
@@ -60,7 +63,10 @@ def rescore_run(run_dir: Path, stage: str = "test") -> dict[str, float]:
     predicted = read_documents(run_dir / "predictions" / f"{stage}.jsonl")
     structure = dm.target == "structure"
     labels = sorted({lab.split(":")[0] for lab in dm.tag_vocab.labels}) if structure else list(dm.tag_vocab.labels)
-    metric = ComponentMetrics(labels, with_relations=structure)
+    native = dm.native_types()
+    to_types = {k: (n, a) for k, (n, a) in native["labels"].items()} if native else {}
+    scored = list(dict.fromkeys(to_types.get(lab, (lab,))[0] for lab in labels))
+    metric = ComponentMetrics(scored, with_relations=structure)
     by_doc: dict[int, list[Any]] = defaultdict(list)
     for rec in dm.records[stage]:
         by_doc[rec.doc_index].append(rec)
@@ -76,8 +82,8 @@ def rescore_run(run_dir: Path, stage: str = "test") -> dict[str, float]:
         update_document(
             metric,
             [r.unit.tokens for r in recs],
-            list(pred.spans),
-            gold_spans,
+            to_native(pred.spans, to_types),
+            to_native(gold_spans, to_types),
             pred_relations if structure else None,
             gold_links(doc, gold_spans) if structure else None,
         )
