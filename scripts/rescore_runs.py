@@ -7,7 +7,8 @@ RUN is a run folder (``outputs/train/runs/...`` or a multirun job folder) holdin
 ``.hydra/config.yaml`` and ``predictions/<stage>.jsonl``. Prints, per run, each re-scored metric
 beside the value the run logged (``metrics.json``), then mean ± std over the runs. With
 ``--update`` the results file's ``ours`` values for the metrics it compares with a paper are
-replaced by the re-scored ones, and the command is recorded under ``rescored``. Needs the
+replaced by the re-scored ones, the other headline scores (e.g. ``r_f1_doc_*``) go under
+``other``, the command is recorded under ``rescored`` and ``results.md`` is rewritten. Needs the
 corpus (``ARGMINE_DATA_DIR``) as the runs did.
 """
 
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 
 from argmine.errors import ArgmineError
+from argmine.reproduce.commands import write_markdown
 from argmine.reproduce.rescore import rescore_run, summarize
 
 
@@ -58,13 +60,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {key}: {s['mean']:.4f} ± {s['std']:.4f} (n={s['n']})")
     if args.update is not None:
         result = json.loads(args.update.read_text(encoding="utf-8"))
-        for key in result.get("paper", {}):
-            if key in summary:
-                result["ours"][key] = summary[key]
+        paper = result.get("paper", {})
+        result["ours"].update({key: summary[key] for key in paper if key in summary})
+        result["other"] = {key: summary[key] for key in filter(headline, keys) if key not in paper}
         result["rescored"] = {
             "command": "python scripts/rescore_runs.py " + " ".join(shlex.quote(str(a)) for a in (argv or sys.argv[1:])),
         }
         args.update.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        if {"name", "description", "paper_source", "command", "commit", "machine", "wall_s"} <= set(result):
+            write_markdown(result, args.update.parent)
         print(f"updated {args.update}")
     return 0
 

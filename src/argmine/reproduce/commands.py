@@ -114,17 +114,29 @@ def write_results(name: str, meta: dict[str, Any], ours: dict[str, Any], command
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_markdown(result, out_dir)
+    return result
+
+
+def write_markdown(result: dict[str, Any], out_dir: Path) -> None:
+    """``results.md`` of a results dict: the paper comparison, then any ``other`` metrics."""
+    ours = result["ours"]
     lines = [
-        f"# {name}\n", f"{result['description']}\n", f"Paper: {result['paper_source']}\n",
+        f"# {result['name']}\n", f"{result['description']}\n", f"Paper: {result['paper_source']}\n",
         "| metric | paper | ours (mean ± std) | n | difference |", "|---|---|---|---|---|",
     ]
     for key, paper in result["paper"].items():
         o = ours[key]
         lines.append(f"| {key} | {paper:.4f} | {o['mean']:.4f} ± {o['std']:.4f} | {o['n']} | {o['mean'] - paper:+.4f} |")
+    if result.get("other"):
+        lines += ["", "Also logged (no paper value under this protocol):", "",
+                  "| metric | ours (mean ± std) | n |", "|---|---|---|"]
+        lines += [f"| {k} | {o['mean']:.4f} ± {o['std']:.4f} | {o['n']} |" for k, o in result["other"].items()]
     lines += ["", f"Command: `{result['command']}`  ", f"Commit: `{result['commit']}`  ",
               f"Machine: {result['machine']}  ", f"Wall time: {result['wall_s']} s", ""]
+    if result.get("rescored"):
+        lines += [f"Re-scored with the current metrics from the runs' predictions: `{result['rescored']['command']}`", ""]
     (out_dir / "results.md").write_text("\n".join(lines), encoding="utf-8")
-    return result
 
 
 def reproduce_command(argv: list[str]) -> int:
