@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import REPO_ROOT
 
 pytestmark = [pytest.mark.corpora, pytest.mark.slow]
