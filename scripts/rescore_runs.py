@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from argmine.errors import ArgmineError
-from argmine.reproduce.commands import write_markdown
+from argmine.reproduce.commands import RELATION_PROTOCOL, write_markdown
 from argmine.reproduce.rescore import rescore_run, summarize
 
 
@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         paper = result.get("paper", {})
         result["ours"].update({key: summary[key] for key in paper if key in summary})
         result["other"] = {key: summary[key] for key in filter(headline, keys) if key not in paper}
+        if any("/r_f1_" in key for key in paper):
+            result["relation_protocol"] = RELATION_PROTOCOL
         result["rescored"] = {
             "command": "python scripts/rescore_runs.py " + " ".join(shlex.quote(str(a)) for a in (argv or sys.argv[1:])),
         }

@@ -24,9 +24,20 @@ setting measures, its scorer and what is not reproduced (LSTM-ER itself; Komnino
 replaced by MiniLM-derived ones in the Eger settings):
 `docs/reproduce.md`. No GPU results: no GPU was available when these were made.
 
-| setting | metric | paper | ours (mean ± std) | n | difference | runtime | machine |
-|---|---|---|---|---|---|---|---|
+R-F1 rows name the protocol they were scored with (`docs/structure.md`): Eger et al.'s per-unit
+R-F1, or, for results not re-scored since the protocols were split, argmine's document-level
+variant (claims linked to the essay's last major claim), which is not comparable at paragraph level.
+
+| setting | metric | paper | ours (mean ± std) | n | difference | R-F1 protocol | runtime | machine |
+|---|---|---|---|---|---|---|---|---|
 """
+
+
+def protocol(key: str, result: dict) -> str:
+    if "/r_f1_" not in key:
+        return ""
+    name = result.get("relation_protocol", "document level (not re-scored)")
+    return name + (" (re-scored, command in results.md)" if "rescored" in result else "")
 
 
 def table() -> str:
@@ -38,7 +49,7 @@ def table() -> str:
             rows.append(
                 f"| [{result['name']}]({path.parent.name}/results.md) | {key} | {paper:.4f} | "
                 f"{ours['mean']:.4f} ± {ours['std']:.4f} | {ours['n']} | {ours['mean'] - paper:+.4f} | "
-                f"{result['wall_s'] / 60:.1f} min | {result['machine'].split(',')[0]} |"
+                f"{protocol(key, result)} | {result['wall_s'] / 60:.1f} min | {result['machine'].split(',')[0]} |"
             )
     return HEADER + "\n".join(rows) + "\n"
 
