@@ -1,31 +1,18 @@
-"""Every config composes and passes the key/type check; every experiment runs one batch."""
+"""Every config composes and passes the key/type check (every experiment's whole path, one real
+epoch: tests/e2e/test_every_experiment.py)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from argmine.errors import ConfigError
 from argmine.training.config_check import check_config
-from conftest import REPO_ROOT, run_argmine
+from conftest import REPO_ROOT
 
 CONFIGS = REPO_ROOT / "configs"
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml") if p.stem != "base")
-# experiments whose data ships with argmine; the others need the real corpora
-BUNDLED = {"quickstart"}
-# experiments that differ from another one only in meta (paper numbers) or early-stopping
-# patience: their composition is checked above, their one-batch run would repeat the other's
-SAME_RUN_AS = {
-    "aae2_paragraph_joint": "eger2017_stagblcc_paragraph",
-    "aae2_essay_joint": "eger2017_stagblcc_essay",
-    "aae2_gold_components": "stab2017_gold_components",
-    "abstrct_gold_components": "mayer2020_abstrct_relations",
-}
 # experiments that need a file from another run: composed here with a placeholder, run by
 # the test named
 NEEDS_INPUT = {"aae2_paragraph_pipeline": ("data.predicted_components=predictions.jsonl",
@@ -100,52 +87,3 @@ def _without_hydra(cfg: OmegaConf) -> OmegaConf:
     # resolve ${hydra:...} interpolations away for the check
     out.paths.output_dir = "/tmp/argmine-check"
     return out
-
-
-# experiments with a cross-validation scheme run one fold each, on their own
-CV = {e for e in EXPERIMENTS if "override /cv:" in (CONFIGS / "experiment" / f"{e}.yaml").read_text()}
-SMOKE = [e for e in EXPERIMENTS if e not in SAME_RUN_AS and e not in NEEDS_INPUT]
-FAST = ["debug=fast", "logger=none", "data.limit_documents=8"]
-
-
-def _runs_by_experiment(stdout: str) -> dict[str, Path]:
-    """Run folders printed by ``argmine train`` (one line per finished job), by experiment."""
-    runs = {}
-    for line in stdout.splitlines():
-        path = Path(line.strip())
-        overrides = path / ".hydra" / "overrides.yaml"
-        if line.strip() and path.is_dir() and overrides.is_file():
-            (name,) = [o.split("=", 1)[1] for o in yaml.safe_load(overrides.read_text()) if o.startswith("experiment=")]
-            runs[name] = path
-    return runs
-
-
-@pytest.fixture(scope="module")
-def smoke_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path], str]:
-    """One batch of every experiment without cross-validation, as one ``argmine train -m``
-    multirun (one process: the imports are paid once); the real-corpus ones only when the
-    corpora are there. Returns the run folders by experiment and the multirun's stderr."""
-    corpora = Path(os.environ.get("ARGMINE_SHARED_CORPORA", REPO_ROOT.parent / "shared" / "corpora"))
-    names = [e for e in SMOKE if e not in CV and (e in BUNDLED or corpora.is_dir())]
-    root = tmp_path_factory.mktemp("smoke")
-    proc = run_argmine("train", "-m", f"experiment={','.join(names)}", *FAST, f"paths.root_dir={root}",
-                       env={"ARGMINE_DATA_DIR": str(corpora)}, timeout=1800)
-    return _runs_by_experiment(proc.stdout), proc.stderr
-
-
-@pytest.mark.parametrize("experiment", SMOKE)
-def test_fast_dev_run_of_every_experiment(experiment: str, tmp_path: Path, request: pytest.FixtureRequest,
-                                          smoke_runs: tuple[dict[str, Path], str]) -> None:
-    env = {}
-    if experiment not in BUNDLED:
-        env["ARGMINE_DATA_DIR"] = str(request.getfixturevalue("shared_corpora"))
-    if experiment in CV:  # one fold is enough to run every step once
-        proc = run_argmine("train", f"experiment={experiment}", *FAST, "cv.limit_folds=1",
-                           f"paths.root_dir={tmp_path}", env=env)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        run = Path(proc.stdout.strip().splitlines()[-1])
-    else:
-        runs, stderr = smoke_runs
-        assert experiment in runs, stderr[-3000:]
-        run = runs[experiment]
-    assert run.is_dir() and (run / "metrics.json").is_file()

@@ -29,6 +29,7 @@ from argmine.encoding.tags import TagVocab, tags_to_spans
 from argmine.encoding.windows import stitch_token_scores
 from argmine.errors import CheckpointError
 from argmine.metrics import ComponentMetrics, update_document
+from argmine.plain import check_plain, to_plain
 from argmine.schema import to_native
 
 ALLOWED_MODULE_PREFIX = "argmine."
@@ -93,7 +94,7 @@ class TaggerModule(pl.LightningModule):
         native_types: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        self.native_types = native_types
+        self.native_types = to_plain(native_types)
         self.featurizer = featurizer
         self.tag_vocab = tag_vocab
         self.target = target
@@ -397,8 +398,11 @@ class TaggerModule(pl.LightningModule):
         }
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["argmine"] = self.export_state()
+        """Add the model description and the RNG states; refuse (naming the key) a checkpoint
+        that would not load with ``weights_only=True``."""
+        checkpoint["argmine"] = to_plain(self.export_state())
         checkpoint["argmine_rng"] = rng_state()
+        check_plain(checkpoint, "checkpoint")
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Restore the random number generators, so a run resumed from an epoch-end checkpoint
