@@ -42,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     target, _ = COMMANDS[name]
     module_name, func_name = target.split(":")
+    from argmine.portable import set_portable_env, wants_portable
+
+    if wants_portable(rest):  # CPU settings that torch reads only when it starts
+        set_portable_env()
     from argmine.errors import ArgmineError
 
     try:

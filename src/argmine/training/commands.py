@@ -38,7 +38,7 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
         from hydra.core.hydra_config import HydraConfig
 
         try:
-            train_module.configure_torch(bool(cfg.get("deterministic", False)))
+            train_module.configure_torch(bool(cfg.get("deterministic", False)), bool(cfg.get("cpu_portable", False)))
             fn = train_module.train if task == "train" else train_module.evaluate
             metrics = fn(cfg)
         except ArgmineError as exc:

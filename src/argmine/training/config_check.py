@@ -27,7 +27,7 @@ ARGMINE_EXTRA_KEYS = {
     "argmine.models.pairs.ComponentPairModule": {"name", "featurizer"},
 }
 TOP_LEVEL_KEYS = {
-    "task_name", "name", "tags", "seed", "deterministic", "ckpt_path", "train", "test",
+    "task_name", "name", "tags", "seed", "deterministic", "cpu_portable", "ckpt_path", "train", "test",
     "eval_checkpoint", "export", "optimized_metric", "cv", "data", "model", "trainer",
     "callbacks", "logger", "paths", "extras", "stages", "hydra", "meta",
 }

@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from argmine.data.datamodule import ArgumentDataModule
 from argmine.errors import CheckpointError, ConfigError
+from argmine.portable import check_portable_cpu
 from argmine.training.callbacks import CrashAfterSteps
 from argmine.training.config_check import check_config
 from argmine.training.export import export_model, load_module
@@ -231,7 +232,12 @@ def _resolved_data(cfg: DictConfig) -> dict[str, Any]:
     return data
 
 
-def configure_torch(deterministic: bool) -> None:
+def configure_torch(deterministic: bool, cpu_portable: bool = False) -> None:
+    """Deterministic algorithms, and with ``cpu_portable`` the CPU settings under which one
+    thread computes the same floats on every x86-64 CPU (see :mod:`argmine.portable`)."""
     torch.set_float32_matmul_precision("high")
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
+    if cpu_portable:
+        check_portable_cpu()
+        torch.backends.mkldnn.enabled = False
