@@ -8,7 +8,7 @@ PY := $(BIN)/python
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test test-all lint bench reproduce results cv-microtexts clean
+.PHONY: install demo test test-fast test-all lint bench reproduce results cv-microtexts clean
 
 install: $(VENV)/.installed
 
@@ -24,8 +24,13 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	@WANDB_MODE=$${WANDB_MODE:-offline} $(BIN)/python scripts/demo.py
 
+# the whole suite (what .ci/run runs)
 test: install
 	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests
+
+# the fast tier to iterate with: unit tests, corpus readers, config composition; no CLI training
+test-fast: install
+	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10 -m "not slow" tests
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks

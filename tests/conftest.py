@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,16 +17,48 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "disabled")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers applied by what a test uses, so they stay consistent: ``corpora`` on every test
+    of ``tests/corpora/`` and every test that asks for the ``shared_corpora`` fixture."""
+    for item in items:
+        if "shared_corpora" in getattr(item, "fixturenames", ()) or "tests/corpora/" in item.nodeid:
+            item.add_marker(pytest.mark.corpora)
+
+
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def missing(reason: str) -> None:
+    """A thing the test needs is absent: a visible skip, but a failure under ``CI=true`` (as
+    ``.ci/run`` runs), where the corpora, the browser and the optional packages are required."""
+    if IN_CI:
+        pytest.fail(f"required under CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_module(name: str, reason: str = "") -> Any:
+    """``pytest.importorskip`` that fails under ``CI=true`` (see :func:`missing`)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        missing(f"{name} not installed" + (f" ({reason})" if reason else ""))
+
+
+def require_dir(path: Path, what: str) -> Path:
+    """``path`` if it is a folder, else :func:`missing` naming it."""
+    if not path.is_dir():
+        missing(f"{what} not found at {path}")
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_corpora() -> Path:
     """The folder of real corpora (``$ARGMINE_SHARED_CORPORA``, default ``../shared/corpora``).
 
-    Skips the test visibly when the folder is absent.
+    Skips the test visibly when the folder is absent; fails under ``CI=true``.
     """
     path = Path(os.environ.get("ARGMINE_SHARED_CORPORA", REPO_ROOT.parent / "shared" / "corpora"))
-    if not path.is_dir():
-        pytest.skip(f"real corpora not found at {path} (set ARGMINE_SHARED_CORPORA)")
-    return path
+    return require_dir(path, "real corpora (set ARGMINE_SHARED_CORPORA)")
 
 
 def run_argmine(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,

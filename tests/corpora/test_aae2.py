@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.conftest import missing
 
 from argmine.corpora import Corpus, load_corpus
 from argmine.corpora import aae2 as aae2_module
@@ -20,7 +21,7 @@ from argmine.errors import ArgmineError
 def root(shared_corpora: Path) -> Path:
     path = shared_corpora / "aae2"
     if not (path / "brat-project-final").is_dir():
-        pytest.skip(f"AAE v2 not found at {path}")
+        missing(f"AAE v2 not found at {path}")
     return path
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.conftest import missing
 
 from argmine.corpora import Corpus, load_corpus
 from argmine.corpora.abstrct import load_abstrct
@@ -16,7 +17,7 @@ from argmine.errors import CorpusNotFoundError
 def root(shared_corpora: Path) -> Path:
     path = shared_corpora / "abstrct"
     if not (path / "AbstRCT_corpus").is_dir():
-        pytest.skip(f"AbstRCT not found at {path}")
+        missing(f"AbstRCT not found at {path}")
     return path
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.conftest import missing
 
 from argmine.corpora import load_corpus
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.corpora
 def corpus(shared_corpora: Path):
     root = shared_corpora / "cdcp"
     if not root.is_dir():
-        pytest.skip(f"{root} missing")
+        missing(f"{root} missing")
     return load_corpus("cdcp", root=root)
 
 

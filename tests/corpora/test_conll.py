@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.conftest import missing
 
 from argmine.corpora import load_corpus
 from argmine.corpora._problemlog import ProblemLog
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.corpora
 def conll_root(shared_corpora: Path) -> Path:
     root = shared_corpora / "aae2_conll_eger2017"
     if not root.is_dir():
-        pytest.skip(f"{root} missing")
+        missing(f"{root} missing")
     return root
 
 

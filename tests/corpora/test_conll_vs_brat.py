@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import missing
 
 from argmine.corpora import load_corpus
 from argmine.documents import Document
-
-pytest.importorskip("argmine.corpora.aae2", reason="brat AAE reader not written yet")
 
 pytestmark = pytest.mark.corpora
 
@@ -38,7 +37,7 @@ KNOWN_DIFFERENCES = {
 def brat(shared_corpora: Path) -> dict[str, Document]:
     root = shared_corpora / "aae2"
     if not root.is_dir():
-        pytest.skip(f"{root} missing")
+        missing(f"{root} missing")
     return {d.id: d for d in load_corpus("aae2", root=root).documents}
 
 

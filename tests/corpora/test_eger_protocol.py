@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import missing
 
 from argmine.corpora import load_corpus
 from argmine.encoding.units import make_units
@@ -22,7 +23,7 @@ TEST_COMPONENTS = 153 + 304 + 809
 def test_gold_against_itself_is_one_with_one_relation_per_component(shared_corpora: Path, level: str) -> None:
     root = shared_corpora / "aae2_conll_eger2017"
     if not root.is_dir():
-        pytest.skip(f"{root} missing")
+        missing(f"{root} missing")
     docs = load_corpus("aae2_conll", root=root, level=level).split("test")
     unit = "paragraph" if level == "paragraph" else "document"
     metric = ComponentMetrics(["MajorClaim", "Claim", "Premise"], with_relations=True)

@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from tests.conftest import missing
 
 from argmine.corpora import load_corpus
 from argmine.corpora.microtexts import microtext_folds
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.corpora
 def root(shared_corpora: Path) -> Path:
     path = shared_corpora / "arg_microtexts"
     if not path.is_dir():
-        pytest.skip(f"{path} missing")
+        missing(f"{path} missing")
     return path
 
 

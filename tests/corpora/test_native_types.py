@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import missing
 
 from argmine.corpora import load_corpus
 from argmine.schema import load_schema, to_native
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.corpora
 def test_unified_essays_back_to_native_types_exactly(shared_corpora: Path) -> None:
     root = shared_corpora / "aae2_conll_eger2017"
     if not root.is_dir():
-        pytest.skip(f"{root} missing")
+        missing(f"{root} missing")
     unified = load_schema("unified")
     labels = unified.native_labels("aae2_conll")
     docs = load_corpus("aae2_conll", root=root, level="paragraph").documents

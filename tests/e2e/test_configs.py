@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 
 from argmine.errors import ConfigError
 from argmine.training.config_check import check_config
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, require_module
 
 CONFIGS = REPO_ROOT / "configs"
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml") if p.stem != "base")
@@ -57,7 +57,7 @@ def test_base_experiment_fields_are_mandatory() -> None:
 
 
 def test_slurm_launcher_config_composes() -> None:
-    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    require_module("hydra_plugins.hydra_submitit_launcher", "the [cluster] extra")
     cfg = _compose(["hydra/launcher=slurm"])
     assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
 

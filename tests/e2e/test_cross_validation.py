@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import run_argmine
 
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
+
 QUIET = ["trainer.max_epochs=1", "logger=none", "callbacks=none", "export=false", "trainer.enable_progress_bar=false"]
 
 

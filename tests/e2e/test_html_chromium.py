@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, missing
 
 from argmine.cli import main
 
@@ -20,7 +20,13 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (scripts/install_test_browser.sh)")
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="session", autouse=True)  # before the session's trained_run
+def _chromium_present() -> None:
+    if CHROMIUM is None:
+        missing("chromium not installed (scripts/install_test_browser.sh)")
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

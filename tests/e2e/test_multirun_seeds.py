@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import run_argmine
 
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
+
 
 def _records(run_folder: Path) -> bytes:
     """The raw bytes of an offline W&B run's ``.wandb`` transaction log."""

@@ -12,9 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO_ROOT, run_argmine
+from tests.conftest import REPO_ROOT, require_module, run_argmine
 
-optuna = pytest.importorskip("optuna")
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
+
+optuna = require_module("optuna")
 
 TINY = [
     "experiment=quickstart", "hparams_search=bilstm_crf_optuna", "hydra.sweeper.n_trials=4",

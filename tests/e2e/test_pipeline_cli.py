@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tests.conftest import run_argmine
+
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
 
 
 def test_tagger_predictions_feed_the_pipeline_relation_step(trained_run: Path, tmp_path: Path) -> None:

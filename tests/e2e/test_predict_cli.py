@@ -13,6 +13,8 @@ from argmine.cli import main
 from argmine.documents import Document
 from argmine.predict.predictor import Predictor
 
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
+
 UNIFIED = {"major_claim", "claim", "premise", "counter_argument"}
 NEWS = REPO_ROOT / "tests" / "fixtures" / "news_article.txt"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import REPO_ROOT, run_argmine
 
-pytestmark = [pytest.mark.corpora, pytest.mark.slow]
+pytestmark = [pytest.mark.corpora, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 from record_reproduction_check import (  # noqa: E402

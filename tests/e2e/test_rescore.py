@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tests.conftest import REPO_ROOT, run_argmine
+
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
 
 
 def test_rescore_reproduces_the_logged_metrics_and_updates_a_results_file(tmp_path: Path) -> None:

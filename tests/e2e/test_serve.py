@@ -14,6 +14,8 @@ import pytest
 import argmine
 from argmine.predict.server import PredictServer, make_server
 
+pytestmark = [pytest.mark.slow, pytest.mark.service]  # CLI subprocesses that train: `make test` only
+
 
 @pytest.fixture(scope="module")
 def server(trained_run: Path) -> Iterator[PredictServer]:

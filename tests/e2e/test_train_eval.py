@@ -11,6 +11,8 @@ import torch
 from argmine.training.export import load_module, read_checkpoint, read_model_folder
 from conftest import run_argmine
 
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
+
 KEY_METRICS = ["test/c_f1_exact", "test/c_f1_50", "test/c_macro_f1_exact", "test/token_macro_f1",
                "val/c_f1_exact", "val/c_f1_50"]
 

@@ -12,6 +12,8 @@ from tests.conftest import REPO_ROOT, run_argmine
 from argmine.cli import main
 from argmine.sweeps.wandb_sweep import args_no_hyphens, sample_parameters
 
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
+
 PARAMS = {
     "model.optimizer.lr": {"distribution": "log_uniform_values", "min": 0.0005, "max": 0.005},
     "model.net.hidden_size": {"values": [20, 30, 40]},

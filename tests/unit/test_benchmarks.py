@@ -19,6 +19,7 @@ from benchmarks.bench_metrics import eger_f1  # noqa: E402
 from benchmarks.common import Result, RssSampler, write_result  # noqa: E402
 from benchmarks.report import render  # noqa: E402
 from benchmarks.roofline import TokenCounter, encoder_flops_per_token, matmul_peak_gflops, roofline  # noqa: E402
+from tests.conftest import require_module  # noqa: E402
 
 TOP_KEYS = {"name", "ours", "baseline", "ratio", "command", "commit", "machine"}
 
@@ -137,9 +138,10 @@ def test_train_bilstm_benchmark(shared_corpora: Path, tmp_path: Path, monkeypatc
 
 
 @pytest.mark.corpora
+@pytest.mark.slow
 def test_train_transformer_benchmark(shared_corpora: Path, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("accelerate", reason="the HF Trainer baseline needs accelerate")
+    require_module("accelerate", "the HF Trainer baseline needs it")
     monkeypatch.setenv("ARGMINE_DATA_DIR", str(shared_corpora))
     main(["train_transformer", "--limit-docs", "1", "--max-steps", "1", "--seeds", "3,4",
           "--out-dir", str(tmp_path), "data.batch_size=4"])

@@ -49,6 +49,7 @@ def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
 
 @pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
 @pytest.mark.skipif(sys.platform != "linux", reason="uses gloo file:// init (Linux only)")
+@pytest.mark.slow  # two processes that import torch
 def test_compute_syncs_across_two_processes(tmp_path: Path) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     args = (2, str(tmp_path / "init"), str(tmp_path))

@@ -46,6 +46,7 @@ def test_a_non_plain_value_is_refused_naming_its_key() -> None:
         check_plain({"argmine": {1.5: "x"}}, "checkpoint")
 
 
+@pytest.mark.slow  # trains the shared sample run (trained_run)
 def test_tagger_refuses_to_save_a_checkpoint_that_would_not_load(trained_run: Path) -> None:
     from argmine.training.export import load_module
 

