@@ -8,6 +8,8 @@ listed as "A supports B" with links to the spans.
 from __future__ import annotations
 
 import html
+import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -36,6 +38,19 @@ def label_colors(labels: Sequence[str]) -> dict[str, str]:
     return colors
 
 
+def data_attribute(key: str) -> str:
+    """A ``data-*`` attribute name for an attribute key: lower case, every character outside
+    ``[a-z0-9_-]`` replaced by ``-`` (a key with a space or ``=`` cannot make an attribute of its own)."""
+    return "data-" + (re.sub(r"[^a-z0-9_-]", "-", key.lower()) or "-")
+
+
+def script_json(value: object) -> str:
+    """``value`` as JSON that is safe inside a ``<script>`` block: ``<``, ``>`` and ``&`` are
+    written as ``\\u`` escapes, so no string can close the block (``</script>``)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def relation_verb(label: str) -> str:
     """``supports`` / ``attacks`` for a relation label (other labels as they are)."""
     low = label.lower()
@@ -55,7 +70,7 @@ def _marked_text(doc: Document, spans: list[Span], colors: dict[str, str]) -> st
             continue
         out.append(html.escape(doc.text[pos : span.start]))
         title = span.label + (f" ({span.score:.2f})" if span.score is not None else "")
-        attrs = "".join(f" data-{html.escape(k)}=\"{html.escape(str(v))}\"" for k, v in span.attributes.items())
+        attrs = "".join(f' {data_attribute(k)}="{html.escape(str(v))}"' for k, v in span.attributes.items())
         out.append(
             f'<mark class="span" id="{html.escape(doc.id)}-{html.escape(span.id)}" data-label="{html.escape(span.label)}"'
             f'{attrs} title="{html.escape(title)}" style="background:{colors[span.label]}">'
@@ -83,13 +98,13 @@ def render_html(documents: Sequence[Document], title: str = "argmine predictions
             if src is None:
                 continue
             tgt_text = doc.text[tgt.start : tgt.end] if tgt else f"relation {rel.target}"
-            score = f" ({rel.score:.2f})" if rel.score is not None else ""
+            score = f" ({float(rel.score):.2f})" if rel.score is not None else ""  # a number: no markup
             rels.append(
                 f'<li class="relation" data-label="{html.escape(rel.label)}">'
                 f'<a href="#{html.escape(doc.id)}-{html.escape(rel.source)}">{html.escape(rel.source)}</a> '
                 f"“{html.escape(_short(doc.text[src.start:src.end]))}” <b>{html.escape(relation_verb(rel.label))}</b> "
                 f'<a href="#{html.escape(doc.id)}-{html.escape(rel.target)}">{html.escape(rel.target)}</a> '
-                f"“{html.escape(_short(tgt_text))}”{html.escape(score)}</li>"
+                f"“{html.escape(_short(tgt_text))}”{score}</li>"
             )
         counts = Counter(s.label for s in doc.spans)
         summary = ", ".join(f"{n} {html.escape(lab)}" for lab, n in sorted(counts.items())) or "no spans"
@@ -123,9 +138,7 @@ def render_app_page(labels: Sequence[str], title: str = "argmine") -> str:
     """The page ``argmine serve`` answers on ``GET /``: a text box whose form posts to
     ``/predict`` and shows the text with highlighted spans, a legend and the relations.
     Inline CSS and JS only (works offline)."""
-    import json
-
-    colors = json.dumps(label_colors(list(labels)))
+    colors = script_json(label_colors(list(labels)))
     legend = "".join(
         f'<span class="legend-item" style="background:{c}">{html.escape(lab)}</span>'
         for lab, c in label_colors(list(labels)).items()
