@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -31,18 +30,16 @@ def test_gold_against_itself(essays_test_gold) -> None:
     assert [res[f"recall/{label}"] for label in LABELS] == [1.0, 1.0, 1.0]
 
 
-def test_one_character_short_and_speed(essays_test_gold) -> None:
+def test_one_character_short(essays_test_gold) -> None:
     # every prediction drops its first character: no exact match, every span still overlaps
     # its gold span by (n-1)/n > .5, and at .999 none does (all components < 1000 characters)
     pred = [[(s + 1, e, lab) for s, e, lab in doc] for doc in essays_test_gold]
-    start = time.perf_counter()
     metric = SpanF1(LABELS, "overlap", 0.5)
     for p, g in zip(pred, essays_test_gold, strict=True):
         metric.update([p], [g])
     res = metric.compute()
-    elapsed = time.perf_counter() - start
     assert (res["tp"], res["n_gold"], res["f1"]) == (1266, 1266, 1.0)
     assert res["n_gold"] == 153 + 304 + 809
     assert span_prf(pred, essays_test_gold, "exact", labels=LABELS)["tp"] == 0
     assert span_prf(pred, essays_test_gold, "overlap", 0.999, LABELS)["tp"] == 0
-    assert elapsed < 0.5, f"SpanF1 over the essays test split took {elapsed:.3f} s"
+    # its speed is measured by `python -m benchmarks metrics`, not here

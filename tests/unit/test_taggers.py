@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -90,7 +89,6 @@ def test_bilstm_crf_overfits_three_sentences(one_thread) -> None:
     feat, batch = _bilstm_batch()
     model = BiLSTMCNNCRF(feat.vocab_size, feat.num_chars, 5, ALLOWED, hidden_size=32, dropout=0.1)
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
-    started = time.perf_counter()
     for _ in range(60):
         opt.zero_grad()
         model.loss(batch).backward()
@@ -98,8 +96,7 @@ def test_bilstm_crf_overfits_three_sentences(one_thread) -> None:
     model.eval()
     with torch.no_grad():
         tags, _ = model.decode(model.emissions(batch), batch["mask"])
-    assert tags == [t for _, t in SENTENCES]
-    assert time.perf_counter() - started < 10
+    assert tags == [t for _, t in SENTENCES]  # training speed: `python -m benchmarks train_bilstm`
 
 
 def test_pretrained_embeddings_frozen() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from nltk.tokenize import NLTKWordTokenizer
 
@@ -95,23 +93,19 @@ def test_recompiled_tokenizer_matches_nltk_on_tricky_sentences() -> None:
 
 
 @pytest.mark.corpora
-def test_essays_counts_speed_and_nltk_agreement(shared_corpora) -> None:
+def test_essays_counts_and_nltk_agreement(shared_corpora) -> None:
     files = sorted((shared_corpora / "aae2" / "brat-project-final").glob("essay*.txt"))
     assert len(files) == 402
-    word_spans("warm up")  # builds the Punkt tokenizer
-    began = time.perf_counter()
     n_words = 0
     all_texts = []
     for path in files:
         text = path.read_text(encoding="utf-8")
         all_texts.append(text)
         n_words += len(word_spans(text))
-    elapsed = time.perf_counter() - began
     assert n_words == 146688
     assert sum(len(paragraph_spans(t)) for t in all_texts) == 2235  # 1,833 paragraphs + 402 titles
     assert sum(len(sentence_spans(t)) for t in all_texts) == 7148
-    # ~0.8 s on one idle core; the bound leaves room for a loaded CI machine
-    assert elapsed < 4.0, f"reading and tokenizing 402 essays took {elapsed:.2f} s"
+    # the speed of reading and tokenizing is measured by `python -m benchmarks load`, not here
 
     nltk_tokenizer = NLTKWordTokenizer()
     for text in all_texts[:60]:
