@@ -24,9 +24,9 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	@WANDB_MODE=$${WANDB_MODE:-offline} $(BIN)/python scripts/demo.py
 
-# the whole suite (what .ci/run runs)
+# the whole suite (what .ci/run runs), one worker per core (pytest-xdist; a file's tests stay together)
 test: install
-	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 tests
+	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 -n 2 --dist loadfile tests
 
 # the fast tier to iterate with: unit tests, corpus readers, config composition; no CLI training
 test-fast: install
