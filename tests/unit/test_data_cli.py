@@ -31,15 +31,20 @@ def test_stats_json_shape_and_counts(capsys) -> None:
     assert stats["attributes"] == {}
     assert stats["by_split"]["dev"]["spans"] == {"claim": 21, "counter_argument": 10, "major_claim": 10, "premise": 30}
     assert sum(s["tokens"] for s in stats["by_split"].values()) == stats["tokens"]
-    if stats["tokenizer"] == "whitespace":
-        docs = load_corpus("sample").documents
-        assert stats["tokens"] == sum(len(d.text.split()) for d in docs)
-    else:
-        from argmine.text.tokenize import word_spans
+    assert stats["tokenizer"] == "argmine.text.tokenize.word_spans"
 
-        assert stats["tokenizer"] == "argmine.text.tokenize.word_spans"
-        docs = load_corpus("sample").documents
-        assert stats["tokens"] == sum(len(word_spans(d.text)) for d in docs)
+
+def test_token_counts_are_the_words_and_punctuation_counted_by_hand(tmp_path: Path, capsys) -> None:
+    template = load_corpus("sample").documents[0].to_dict()
+    texts = {"train": "Cities should ban cars.",  # Cities should ban cars .
+             "test": "They pollute the air, every day; 24 hours!"}  # They pollute the air , every day ; 24 hours !
+    lines = [json.dumps(dict(template, id=split, text=text, spans=[], relations=[], partitions={}, split=split))
+             for split, text in texts.items()]
+    (tmp_path / "sample.jsonl").write_text("\n".join(lines) + "\n")
+    assert main(["data", "stats", "sample", "--root", str(tmp_path), "--json"]) == 0
+    stats = _json(capsys)
+    assert stats["tokens"] == 5 + 11
+    assert {split: s["tokens"] for split, s in stats["by_split"].items()} == {"train": 5, "test": 11}
 
 
 def test_stats_split_and_unified_schema(capsys) -> None:

@@ -23,10 +23,10 @@ def test_training_batches_carry_their_share_of_the_words() -> None:
     items = sum(len(rec.windows) for rec in dm.records["train"])
     words = [int(b["mask"].sum()) for b in batches]
     assert len(set(words)) > 1  # units differ in length, so the weights must too
-    per_batch = 4 * sum(words) / items  # batch size x mean words per unit
-    for batch, n in zip(batches, words, strict=True):
-        assert batch["token_weight"] == pytest.approx(n / per_batch)
-    # every word weighs 1 / per_batch: the weights add up to (units / batch size)
+    # heavier batches for more words (the values: the hand-worked test below); every word
+    # weighs the same, so the weights add up to (units / batch size)
+    by_words = sorted(zip(words, (b["token_weight"] for b in batches), strict=True))
+    assert all(w1 < w2 for (n1, w1), (n2, w2) in zip(by_words, by_words[1:], strict=False) if n1 < n2)
     assert sum(b["token_weight"] for b in batches) == pytest.approx(items / 4)
     assert all("token_weight" not in b for b in dm.val_dataloader())
     assert all("token_weight" not in b for b in _datamodule(token_weights=False).train_dataloader())
@@ -42,3 +42,24 @@ def test_softmax_loss_is_scaled_and_crf_loss_is_not() -> None:
     crf = TaggingHead(3, use_crf=True)
     with torch.no_grad():
         assert float(crf.loss(emissions, tags, mask, 2.5)) == pytest.approx(float(crf.loss(emissions, tags, mask)))
+
+
+def test_hand_worked_weights_of_two_short_and_two_long_units(tmp_path) -> None:
+    """Units of 2, 2, 6 and 6 words, batches of 2: an average batch holds 2 x 4 = 8 words, so
+    the length-bucketed batches [2, 2] and [6, 6] weigh 4 / 8 = 0.5 and 12 / 8 = 1.5."""
+    import json
+
+    from argmine.corpora import load_corpus
+
+    template = load_corpus("sample").documents[0].to_dict()
+    texts = [("train", "Cars pollute"), ("train", "Bikes help"), ("train", "Cities should ban all cars now"),
+             ("train", "Trains carry many people every day"), ("dev", "Walk more"), ("test", "Ride bikes")]
+    lines = [json.dumps(dict(template, id=f"d{i}", text=text, spans=[], relations=[], partitions={}, split=split))
+             for i, (split, text) in enumerate(texts)]
+    (tmp_path / "sample.jsonl").write_text("\n".join(lines) + "\n")
+    dm = ArgumentDataModule("sample", root=str(tmp_path), batch_size=2, token_weights=True)
+    dm.prepare_corpus()
+    dm.attach_featurizer(WordCharFeaturizer().fit(dm.train_words()))
+    dm.setup("fit")
+    weights = sorted((int(b["mask"].sum()), b["token_weight"]) for b in dm.train_dataloader())
+    assert weights == [(4, pytest.approx(0.5)), (12, pytest.approx(1.5))]
