@@ -92,9 +92,16 @@ def test_c_f1_spread_and_seed_list() -> None:
 
 
 def test_rss_sampler_sees_a_large_allocation() -> None:
+    import mmap
+    import time
+
+    # fresh anonymous pages (a bytearray may reuse memory a long-lived test worker already holds)
     with RssSampler() as mem:
-        block = bytearray(64 * 2**20)
-        block[::4096] = b"x" * len(block[::4096])
+        block = mmap.mmap(-1, 64 * 2**20)
+        for offset in range(0, len(block), 4096):
+            block[offset] = 1
+        time.sleep(0.05)  # the sampler reads every 5 ms
+    block.close()
     assert mem.peak_mib is None or mem.peak_mib >= 32
 
 

@@ -98,9 +98,16 @@ class Predictor:
         return cls(module, unit=unit, batch_size=batch_size, metadata=metadata, mapper=mapper, **overrides)
 
     def _autocast(self, device: torch.device) -> Any:
-        if self.precision == "bf16":
-            return torch.autocast(device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        """bfloat16 autocast for ``bf16``. On a CPU whose oneDNN has no bfloat16 kernels (no
+        AVX-512 BF16 / AMX, e.g. AMD Zen 1-3), oneDNN cannot build a bfloat16 LSTM, so oneDNN is
+        switched off inside the context and torch's own kernels run it (slower, same rounding)."""
+        if self.precision != "bf16":
+            return contextlib.nullcontext()
+        stack = contextlib.ExitStack()
+        if device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            stack.enter_context(torch.backends.mkldnn.flags(enabled=False))
+        stack.enter_context(torch.autocast(device.type, dtype=torch.bfloat16))
+        return stack
 
     @property
     def labels(self) -> list[str]:
