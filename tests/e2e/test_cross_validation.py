@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 from pathlib import Path
 
 import pytest
 from tests.conftest import run_argmine
+
+from argmine.corpora import load_corpus
 
 pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
 
@@ -31,9 +34,13 @@ def test_three_fold_cv_on_the_sample_corpus(tmp_path: Path) -> None:
         assert summary["metrics"][key]["mean"] == pytest.approx(statistics.fmean(values))
         assert summary["metrics"][key]["std"] == pytest.approx(statistics.stdev(values))
         assert means[key] == pytest.approx(statistics.fmean(values))
-    # the held-out folds partition the training documents
-    held = [i for f in summary["folds"] for i in range(f["n_heldout"])]
-    assert len(held) == summary["folds"][0]["n_train"] + summary["folds"][0]["n_heldout"]
+    # the held-out folds (each fold's validation documents) partition the training documents
+    train_ids = {d.id for d in load_corpus("sample").documents if d.split == "train"}
+    held = [{json.loads(line)["id"] for line in (run / f"fold_{i}" / "predictions" / "val.jsonl").read_text().splitlines()}
+            for i in range(3)]
+    assert all(not (a & b) for a, b in itertools.combinations(held, 2)), "a document is held out twice"
+    assert set().union(*held) == train_ids, "the folds do not cover the training documents"
+    assert [len(h) for h in held] == [f["n_heldout"] for f in summary["folds"]]
     assert "| test/c_f1_exact |" in (run / "cv_summary.md").read_text()
 
 
