@@ -9,15 +9,19 @@ plain dict became on its way through ``hydra.utils.instantiate``, numpy scalars,
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
 import torch
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from argmine.errors import CheckpointError
 
 LEAVES = (str, int, float, bool, type(None), torch.Tensor, torch.dtype, torch.Size)
+# exactly these container types load with weights_only=True (subclasses need their class)
+CONTAINERS = (dict, OrderedDict, list, tuple)
 
 
 def to_plain(value: Any) -> Any:
@@ -26,10 +30,6 @@ def to_plain(value: Any) -> Any:
     strings. Anything else is returned unchanged (and :func:`check_plain` will name it)."""
     if isinstance(value, LEAVES):
         return value
-    try:  # omegaconf is a dependency, but keep this module importable without it
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-    except ImportError:  # pragma: no cover
-        DictConfig = ListConfig = ()  # noqa: N806
     if isinstance(value, (DictConfig, ListConfig)):
         return to_plain(OmegaConf.to_container(value, resolve=True))
     if isinstance(value, Mapping):
@@ -50,7 +50,7 @@ def check_plain(value: Any, key: str) -> None:
     ``key``) whose value is not plain data."""
     if isinstance(value, LEAVES):
         return
-    if type(value) in (dict, tuple, list) or (isinstance(value, dict) and type(value).__module__ == "collections"):
+    if type(value) in CONTAINERS:
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for k, v in items:
             if not isinstance(k, (str, int)):
