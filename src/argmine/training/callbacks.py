@@ -26,7 +26,7 @@ def span_confusion(predicted: list[Document], gold: list[Document]) -> tuple[lis
         for p in preds:
             if not any(_overlap(p, s) > 0 for s in g.spans):
                 counts[("none", p.label)] += 1
-    labels = sorted({a for a, _ in counts} | {b for _, b in counts} - {"none"}) + ["none"]
+    labels = sorted(({a for a, _ in counts} | {b for _, b in counts}) - {"none"}) + ["none"]
     matrix = [[counts[(g_, p_)] for p_ in labels] for g_ in labels]
     return labels, matrix
 
