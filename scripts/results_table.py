@@ -44,6 +44,8 @@ def table() -> str:
     rows = []
     for path in sorted(EXPERIMENTS.glob("*/results.json")):
         result = json.loads(path.read_text(encoding="utf-8"))
+        if result.get("quick"):  # a smoke run (`argmine reproduce --quick --out ...`), not a reproduction
+            continue
         for key, paper in result["paper"].items():
             ours = result["ours"][key]
             rows.append(

@@ -76,3 +76,40 @@ def test_overrides_may_follow_options(monkeypatch: pytest.MonkeyPatch, tmp_path:
     with pytest.raises(ArgmineError, match="exit status 3"):
         rc.reproduce_command(["eger2017_stagblcc_paragraph", "--seeds", "1", "--out", str(tmp_path), "logger=csv"])
     assert "seed=1" in seen["cmd"] and seen["cmd"][-1] == "logger=csv"
+
+
+def _fake_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Stand in for the training multirun: a summary with the setting's paper metrics."""
+    import argmine.reproduce.commands as rc
+
+    summary = tmp_path / "multirun_summary.md"
+    metrics = {key: {"mean": 0.5, "std": 0.0, "n": 2} for key in settings()["stab2017_gold_components"]["paper"]}
+    summary.with_suffix(".json").write_text(json.dumps({"configurations": [{"metrics": metrics}]}))
+    monkeypatch.setattr(rc.subprocess, "run", lambda cmd, **kw: subprocess.CompletedProcess(cmd, 0, stdout=f"{summary}\n"))
+
+
+def test_quick_results_stay_out_of_experiments_and_out_of_the_table(monkeypatch: pytest.MonkeyPatch,
+                                                                     tmp_path: Path) -> None:
+    import runpy
+
+    import argmine.reproduce.commands as rc
+
+    _fake_runs(monkeypatch, tmp_path)
+    monkeypatch.setenv("ARGMINE_OUTPUT_DIR", str(tmp_path / "outputs"))
+    assert rc.reproduce_command(["stab2017_gold_components", "--quick"]) == 0
+    written = tmp_path / "outputs" / "reproduce_quick" / "stab2017_gold_components" / "results.json"
+    assert json.loads(written.read_text())["quick"] is True
+    assert not (REPO / "experiments" / "stab2017_gold_components_quick").exists()
+    assert "Smoke run" in written.with_name("results.md").read_text()
+    # a quick result written into an experiments folder by --out is still left out of the table
+    table = runpy.run_path(str(REPO / "scripts" / "results_table.py"))
+    experiments = tmp_path / "experiments"
+    (experiments / "smoke").mkdir(parents=True)
+    (experiments / "smoke" / "results.json").write_text(written.read_text())
+    table["table"].__globals__["EXPERIMENTS"] = experiments
+    assert "stab2017_gold_components" not in table["table"]()
+    # the same result without the mark is a row: the exclusion is what keeps it out
+    full = json.loads(written.read_text())
+    del full["quick"]
+    (experiments / "smoke" / "results.json").write_text(json.dumps(full))
+    assert "stab2017_gold_components" in table["table"]()

@@ -7,6 +7,7 @@ carries the paper's numbers (``meta.paper: {metric key: value}``), a tolerance a
 cross-validation fold: ``cv.fold=range(0,folds)``), reads
 the multirun summary and writes ``experiments/NAME/results.json`` and ``results.md``:
 paper value, ours (mean ± std, n), difference, the exact command, commit, machine and wall time.
+``--quick`` results go to ``outputs/reproduce_quick/NAME/`` instead, marked ``"quick": true``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ RELATION_PROTOCOL = "Eger et al. 2017, per unit"
 
 def experiments_dir() -> Path:
     return REPO / "experiments"
+
+
+def quick_dir(name: str) -> Path:
+    """Where ``--quick`` results go: beside the runs (``$ARGMINE_OUTPUT_DIR`` or ``outputs/``),
+    never under ``experiments/``, whose results make the reproduction table."""
+    import os
+
+    return REPO / os.environ.get("ARGMINE_OUTPUT_DIR", "outputs") / "reproduce_quick" / name
 
 
 def settings() -> dict[str, dict[str, Any]]:
@@ -97,10 +106,11 @@ def compare(meta: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_results(name: str, meta: dict[str, Any], ours: dict[str, Any], command: list[str], wall_s: float,
-                  out_dir: Path, code_commit: str | None = None) -> dict[str, Any]:
+                  out_dir: Path, code_commit: str | None = None, quick: bool = False) -> dict[str, Any]:
     """Write ``results.json`` and ``results.md``; ``code_commit``: the commit the runs started
     from (default: HEAD now; ``main`` records it before the runs, so later commits made while a
-    long reproduction runs are not credited with it)."""
+    long reproduction runs are not credited with it). ``quick`` marks a smoke run
+    (``"quick": true``), which the reproduction table leaves out."""
     tolerance = meta.get("tolerance")
     result = {
         "name": name,
@@ -114,6 +124,8 @@ def write_results(name: str, meta: dict[str, Any], ours: dict[str, Any], command
         "machine": machine(),
         "wall_s": round(wall_s, 1),
     }
+    if quick:
+        result["quick"] = True
     if any("/r_f1_" in key for key in result["paper"]):
         result["relation_protocol"] = RELATION_PROTOCOL
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -129,6 +141,8 @@ def write_markdown(result: dict[str, Any], out_dir: Path) -> None:
         f"# {result['name']}\n", f"{result['description']}\n", f"Paper: {result['paper_source']}\n",
         "| metric | paper | ours (mean ± std) | n | difference |", "|---|---|---|---|---|",
     ]
+    if result.get("quick"):
+        lines[3:3] = ["**Smoke run (`--quick`): not a reproduction; left out of the reproduction table.**\n"]
     for key, paper in result["paper"].items():
         o = ours[key]
         lines.append(f"| {key} | {paper:.4f} | {o['mean']:.4f} ± {o['std']:.4f} | {o['n']} | {o['mean'] - paper:+.4f} |")
@@ -149,7 +163,7 @@ def reproduce_command(argv: list[str]) -> int:
     parser.add_argument("--list", action="store_true", help="list the reproducible settings")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default: the setting's)")
     parser.add_argument("--quick", action="store_true", help="smoke run with the setting's quick overrides")
-    parser.add_argument("--out", type=Path, default=None, help="results folder (default experiments/NAME)")
+    parser.add_argument("--out", type=Path, default=None, help="results folder (default experiments/NAME; with --quick outputs/reproduce_quick/NAME)")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides")
     args = parser.parse_intermixed_args(argv)  # overrides may follow options
     known = settings()
@@ -173,8 +187,8 @@ def reproduce_command(argv: list[str]) -> int:
     summary_md = Path(proc.stdout.strip().splitlines()[-1])
     summary = json.loads(summary_md.with_suffix(".json").read_text(encoding="utf-8"))
     ours = compare(meta, summary)
-    out_dir = args.out or experiments_dir() / (args.name + ("_quick" if args.quick else ""))
-    result = write_results(args.name, meta, ours, command, wall, out_dir, code_commit)
+    out_dir = args.out or (quick_dir(args.name) if args.quick else experiments_dir() / args.name)
+    result = write_results(args.name, meta, ours, command, wall, out_dir, code_commit, quick=args.quick)
     for key, paper in result["paper"].items():
         o = ours[key]
         print(f"{key}: paper {paper:.4f}, ours {o['mean']:.4f} ± {o['std']:.4f} (n={o['n']})")
