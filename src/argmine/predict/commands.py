@@ -173,8 +173,8 @@ class Sink:
                 self.streams["jsonl"] = AtomicStream(out / "predictions.jsonl")
             if "text" in formats:
                 self.streams["text"] = AtomicStream(out / "predictions.txt")
-        self.console = None
-        if out is None and "text" in formats:
+        self.console = None  # colours on a terminal; piped or redirected text marks spans in brackets
+        if out is None and "text" in formats and sys.stdout.isatty():
             from rich.console import Console
 
             self.console = Console(highlight=False)
@@ -208,6 +208,9 @@ class Sink:
                     if new:
                         self.styles = rich_styles([*self.styles, *new])
                     self.console.print(rich_document(doc, self.styles))
+                elif self.out is None:
+                    sys.stdout.write(plain_document(doc))
+                    sys.stdout.flush()
                 else:
                     self.streams["text"].write(plain_document(doc))
             elif fmt == "brat":

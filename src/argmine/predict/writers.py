@@ -220,9 +220,28 @@ def _crlf_shift(text: str) -> Any:
     return lambda i: i - bisect.bisect_left(crlf, i - 1) if crlf else i
 
 
+def bracketed_text(doc: Document) -> str:
+    """The text with every span marked in place: ``[claim: We must act.]``; each fragment of a
+    discontinuous span is marked on its own. Nested spans nest their brackets; spans that cross
+    each other get brackets that cross too (the span lines of :func:`plain_document` are exact)."""
+    # (offset, order, text): at one offset closings come before openings, inner before outer
+    events: list[tuple[int, int, int, str]] = []
+    for span in doc.spans:
+        for start, end in span.pieces():
+            events.append((start, 1, -(end - start), f"[{span.label}: "))
+            events.append((end, 0, end - start, "]"))
+    events.sort(key=lambda e: e[:3])
+    out, last = [], 0
+    for offset, _, _, mark in events:
+        out += [doc.text[last:offset], mark]
+        last = offset
+    return "".join(out) + doc.text[last:]
+
+
 def plain_document(doc: Document) -> str:
-    """Text format for files: the text, then one line per span and relation, then the summary."""
-    lines = [f"== {doc.id} ==", doc.text, ""]
+    """Text format for files and pipes: the text with spans marked in place, then one line per
+    span and relation (ids, offsets), then the summary."""
+    lines = [f"== {doc.id} ==", bracketed_text(doc), ""]
     for s in doc.spans:
         score = "" if s.score is None else f" {s.score:.2f}"
         lines.append(f"{s.id}\t{s.label}{score}\t{s.start}-{s.end}\t{doc.text[s.start:s.end]!r}")
