@@ -163,9 +163,17 @@ class ArgumentDataModule(pl.LightningDataModule):
                 for i, doc in enumerate(docs)
                 for u in make_units(doc, self.unit)
             ]
-        labels = sorted({t[2:] for recs in self.records.values() for r in recs for t in r.tags if t != "O"})
-        self.tag_vocab = TagVocab(self._label_order(labels), scheme=self.tag_scheme)
+        self.tag_vocab = TagVocab(self._label_order(self._labels_in_records()), scheme=self.tag_scheme)
         self._prepared = True
+
+    def present_labels(self) -> list[str]:
+        """The span labels that occur in the gold tags of any stage (sorted); the tag
+        vocabulary may also hold schema labels that no document uses."""
+        self.prepare_corpus()
+        return self._labels_in_records()
+
+    def _labels_in_records(self) -> list[str]:
+        return sorted({t[2:] for recs in self.records.values() for r in recs for t in r.tags if t != "O"})
 
     def _label_order(self, labels: list[str]) -> list[str]:
         declared = list(self.schema.span_labels or [])

@@ -196,9 +196,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     datamodule = instantiate(data_cfg, _convert_="all")
     datamodule.prepare_corpus()
     datamodule.attach_featurizer(model.featurizer)
-    if datamodule.tag_vocab is not None and set(datamodule.tag_vocab.labels) - set(model.tag_vocab.labels):
-        log.warning("the data has labels the model never saw: %s",
-                    sorted(set(datamodule.tag_vocab.labels) - set(model.tag_vocab.labels)))
+    check_labels(model.tag_vocab, datamodule, str(cfg.ckpt_path))
     datamodule.tag_vocab = model.tag_vocab
     loggers = build_loggers(cfg.get("logger"))
     trainer = instantiate(cfg.trainer, logger=loggers or False, callbacks=[])
@@ -210,6 +208,30 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     finally:
         finish_wandb()
     return metrics
+
+
+def check_labels(model_vocab: Any, datamodule: ArgumentDataModule, ckpt_path: str) -> None:
+    """Refuse data the model cannot score: span labels (or a tag scheme) it never saw make one
+    error listing both label sets. Labels of the model that the data lacks are fine (they can
+    only be predicted, never gold) and are logged by name."""
+    data_labels = datamodule.present_labels()
+    model_labels = list(model_vocab.labels)
+    unknown = sorted(set(data_labels) - set(model_labels))
+    if unknown:
+        raise ConfigError(
+            f"{ckpt_path}: the data has span labels the model never saw: {unknown} "
+            f"(model: {sorted(model_labels)}; data: {sorted(data_labels)}); evaluate on data with the "
+            "model's labels, e.g. leave out data= to use its training data, or set data.schema"
+        )
+    if datamodule.tag_scheme != model_vocab.scheme:
+        raise ConfigError(
+            f"{ckpt_path}: the model tags with {model_vocab.scheme}, the data with "
+            f"data.tag_scheme={datamodule.tag_scheme}; set data.tag_scheme={model_vocab.scheme}"
+        )
+    absent = sorted(set(model_labels) - set(data_labels))
+    if absent:
+        log.warning("labels of the model absent from the data (no gold spans; predicted ones count as "
+                    "false positives): %s", absent)
 
 
 def training_data_config(ckpt_path: str) -> DictConfig:
