@@ -18,12 +18,13 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from argmine.data.datamodule import ArgumentDataModule
-from argmine.errors import CheckpointError, ConfigError
+from argmine.errors import ConfigError
 from argmine.portable import check_portable_cpu
 from argmine.training.callbacks import CrashAfterSteps
 from argmine.training.config_check import check_config
 from argmine.training.export import export_model, load_module
 from argmine.training.loggers import finish_wandb
+from argmine.training.resume import resume_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -67,26 +68,6 @@ def log_config(loggers: list[Any], cfg: DictConfig) -> None:
     resolved = OmegaConf.to_container(cfg, resolve=True)
     for logger in loggers:
         logger.log_hyperparams(resolved)
-
-
-def resolve_resume(ckpt_path: str | None, run_dir: Path, cfg: DictConfig) -> str | None:
-    """``null`` -> fresh run; ``last`` -> this run folder's last.ckpt, else the newest
-    ``last.ckpt`` of an earlier run with the same name; a path -> that file (must exist)."""
-    if ckpt_path is None:
-        return None
-    if ckpt_path == "last":
-        own = run_dir / "checkpoints" / "last.ckpt"
-        if own.is_file():
-            return str(own)
-        runs = Path(cfg.paths.root_dir) / cfg.task_name / "runs"
-        found = sorted(runs.glob(f"*_{cfg.name}/checkpoints/last.ckpt"), key=lambda p: p.stat().st_mtime)
-        if not found:
-            raise CheckpointError(f"ckpt_path=last: no last.ckpt in {own.parent} nor in {runs}/*_{cfg.name}/")
-        log.info("resuming from %s", found[-1])
-        return str(found[-1])
-    if not Path(ckpt_path).is_file():
-        raise CheckpointError(f"ckpt_path: checkpoint not found: {ckpt_path}")
-    return ckpt_path
 
 
 def pick_checkpoint(trainer: pl.Trainer, which: str) -> str | None:
@@ -173,7 +154,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     try:
         log_config(loggers, cfg)
         if cfg.train:
-            trainer.fit(model, datamodule=datamodule, ckpt_path=resolve_resume(cfg.ckpt_path, run_dir, cfg))
+            with resume_checkpoint(cfg, run_dir, model, trainer) as ckpt_path:
+                trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
         ckpt = pick_checkpoint(trainer, cfg.eval_checkpoint) if cfg.train else None
         stages = ["val"] + (["test"] if cfg.test else [])
         metrics = run_stages(trainer, model, datamodule, stages, ckpt)
