@@ -95,13 +95,19 @@ class WandbReport(pl.Callback):
 
 
 class CrashAfterSteps(pl.Callback):
-    """Kill the process hard after N optimizer steps (``ARGMINE_CRASH_AFTER_STEPS``): used by the
-    resume test to simulate an interrupted run. Not part of any default config."""
+    """Kill the process hard after N optimizer steps (``ARGMINE_CRASH_AFTER_STEPS``), or raise
+    ``KeyboardInterrupt`` there as Ctrl-C would (``ARGMINE_INTERRUPT_AFTER_STEPS``): used by the
+    resume tests to simulate an interrupted run. Not part of any default config."""
 
-    def __init__(self, steps: int | None = None) -> None:
-        env = os.environ.get("ARGMINE_CRASH_AFTER_STEPS")
+    def __init__(self, steps: int | None = None, interrupt: bool | None = None) -> None:
+        crash, stop = os.environ.get("ARGMINE_CRASH_AFTER_STEPS"), os.environ.get("ARGMINE_INTERRUPT_AFTER_STEPS")
+        env = crash or stop
         self.steps = steps if steps is not None else (int(env) if env else None)
+        #: raise KeyboardInterrupt (as Ctrl-C does) instead of dying (``ARGMINE_INTERRUPT_AFTER_STEPS``)
+        self.interrupt = interrupt if interrupt is not None else bool(stop and not crash)
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
         if self.steps is not None and trainer.global_step >= self.steps:
+            if self.interrupt:
+                raise KeyboardInterrupt
             os._exit(137)

@@ -37,20 +37,37 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
     def _main(cfg: DictConfig) -> float | None:
         from hydra.core.hydra_config import HydraConfig
 
+        from argmine.training.run_record import RunRecord, log_to_file, route_library_logs
+
+        route_library_logs()
+        record = RunRecord(Path(HydraConfig.get().runtime.output_dir), task, list(argv))
+        record.start()
         try:
             train_module.configure_torch(bool(cfg.get("deterministic", False)), bool(cfg.get("cpu_portable", False)))
             fn = train_module.train if task == "train" else train_module.evaluate
             metrics = fn(cfg)
         except ArgmineError as exc:
+            record.fail(f"error: {exc}", refused=True)
             print(f"argmine {task}: error: {exc}", file=sys.stderr)
             raise SystemExit(1) from None
         except MemoryError:
-            print(f"argmine {task}: error: out of memory; lower data.batch_size or set data.max_tokens",
-                  file=sys.stderr)
+            message = "out of memory; lower data.batch_size or set data.max_tokens"
+            record.fail(f"error: {message}", refused=True)
+            print(f"argmine {task}: error: {message}", file=sys.stderr)
             raise SystemExit(1) from None
+        except SystemExit as exc:  # Lightning exits with 1 after a Ctrl-C (KeyboardInterrupt)
+            record.fail(f"stopped (interrupted, or exited with status {exc.code})")
+            raise
+        except BaseException as exc:
+            import traceback
+
+            record.fail("".join(traceback.format_exception(exc)).rstrip())
+            raise
+        record.complete()
         result.update(metrics)
         for key in sorted(k for k in metrics if k.startswith("test/") and "/" not in k[5:]):
             print(f"{key}: {metrics[key]:.4f}")
+            log_to_file(f"{key}: {metrics[key]:.4f}")
         print(HydraConfig.get().runtime.output_dir)
         objective = cfg.get("optimized_metric")
         return metrics.get(objective) if objective else None

@@ -2,7 +2,7 @@
 checkpoint callbacks' state carried into the new run folder.
 
 ``ckpt_path=last`` means *this run*: the ``last.ckpt`` of this run folder, else of the newest
-earlier run (``runs/*_NAME`` or a multirun job) whose saved config equals this one apart from
+earlier run (``runs/*_NAME``, an interrupted ``runs/*_NAME_FAILED``, or a multirun job) whose saved config equals this one apart from
 :data:`RESUME_KEYS`. A run resumed into a new folder would lose Lightning's record of the best
 epoch (ModelCheckpoint reloads it only from the same ``dirpath``), so the best checkpoint is
 copied into the new folder and the callbacks' state is pointed at it: the resumed run evaluates
@@ -41,7 +41,7 @@ def resume_checkpoint(cfg: DictConfig, run_dir: Path, model: Any, trainer: Any) 
         return
     ckpt = _load(path)
     check_compatible(ckpt, model, path)
-    if not carry_callback_state(ckpt, trainer):
+    if not carry_callback_state(ckpt, trainer, path.parent):
         yield str(path)
         return
     log.info("resuming from %s; its best checkpoint and callback state are carried into %s", path, run_dir)
@@ -68,6 +68,7 @@ def resolve(ckpt_path: str | None, run_dir: Path, cfg: DictConfig) -> Path | Non
         return own
     root = Path(cfg.paths.root_dir) / cfg.task_name
     candidates = [p.parent.parent for p in [*root.glob(f"runs/*_{cfg.name}/checkpoints/last.ckpt"),
+                                            *root.glob(f"runs/*_{cfg.name}_FAILED*/checkpoints/last.ckpt"),
                                             *root.glob(f"multiruns/*_{cfg.name}/*/checkpoints/last.ckpt")]]
     candidates.sort(key=lambda d: (d / "checkpoints" / "last.ckpt").stat().st_mtime, reverse=True)
     ours = _flat_config(run_dir, cfg)
@@ -153,33 +154,41 @@ def check_compatible(ckpt: dict[str, Any], model: Any, path: Path) -> None:
         raise CheckpointError(f"{path}: not a checkpoint of this model: {'; '.join(problems)}")
 
 
-def carry_callback_state(ckpt: dict[str, Any], trainer: Any) -> bool:
+def carry_callback_state(ckpt: dict[str, Any], trainer: Any, source: Path) -> bool:
     """Point each checkpoint callback's saved state at this run's checkpoint folder, copying the
-    files it names (best and last checkpoints) there; ``True`` when anything changed."""
+    files it names (best and last checkpoints) there from ``source`` (the folder the resumed
+    checkpoint is in now: a failed run's folder has been renamed since it saved its state);
+    ``True`` when anything changed. A named file that no longer exists is forgotten, with a warning."""
     changed = False
     states = ckpt.get("callbacks", {})
     for callback in getattr(trainer, "checkpoint_callbacks", []):
         state = states.get(callback.state_key)
         if not state or callback.dirpath is None or not state.get("dirpath"):
             continue
-        old, new = Path(state["dirpath"]), Path(callback.dirpath)
-        if old.resolve() == new.resolve():
+        new = Path(callback.dirpath)
+        if Path(state["dirpath"]).resolve() == new.resolve():
             continue
         new.mkdir(parents=True, exist_ok=True)
 
-        def move(name: str | None, old: Path = old, new: Path = new) -> str | None:
-            if not name or Path(name).parent.resolve() != old.resolve():
+        def move(name: str | None, new: Path = new) -> str | None:
+            if not name:
                 return name
-            target = new / Path(name).name
-            if Path(name).is_file() and not target.exists():
-                shutil.copy2(name, target)
+            found, target = source / Path(name).name, new / Path(name).name
+            if not found.is_file():
+                log.warning("resume: %s (named in the checkpoint's callback state) is gone; not carried", found)
+                return None
+            if not target.exists():
+                shutil.copy2(found, target)
             return str(target)
 
         for key in ("best_model_path", "kth_best_model_path", "last_model_path"):
             if key in state:
-                state[key] = move(state[key])
+                state[key] = move(state[key]) or ""
         if "best_k_models" in state:
-            state["best_k_models"] = {move(k): v for k, v in state["best_k_models"].items()}
+            moved = {move(k): v for k, v in state["best_k_models"].items()}
+            state["best_k_models"] = {k: v for k, v in moved.items() if k}
+        if not state.get("best_model_path") and "best_model_score" in state:
+            state["best_model_score"] = None
         state["dirpath"] = str(new)
         changed = True
     return changed
