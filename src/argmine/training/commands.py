@@ -37,12 +37,15 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
     def _main(cfg: DictConfig) -> float | None:
         from hydra.core.hydra_config import HydraConfig
 
+        from argmine.training.config_check import check_config
         from argmine.training.run_record import RunRecord, log_to_file, route_library_logs
 
         route_library_logs()
         record = RunRecord(Path(HydraConfig.get().runtime.output_dir), task, list(argv))
         record.start()
         try:
+            if task == "train":
+                check_config(cfg)  # before torch is configured or anything is written
             train_module.configure_torch(bool(cfg.get("deterministic", False)), bool(cfg.get("cpu_portable", False)))
             fn = train_module.train if task == "train" else train_module.evaluate
             metrics = fn(cfg)
@@ -82,8 +85,9 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
     try:
         _main()
     except (HydraException, OmegaConfBaseException) as exc:
-        message = " ".join(str(exc).split())
-        print(f"argmine {task}: config error: {message}", file=sys.stderr)
+        from argmine.config_errors import describe
+
+        print(f"argmine {task}: config error: {describe(exc)}", file=sys.stderr)
         return 1
     finally:
         sys.argv = saved

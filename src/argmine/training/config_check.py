@@ -9,11 +9,14 @@ one :class:`~argmine.errors.ConfigError` naming every offending key.
 
 from __future__ import annotations
 
+import enum
 import importlib
 import inspect
+import os
 import types
 import typing
 from collections.abc import Callable, Mapping
+from pathlib import Path, PurePath
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -31,6 +34,34 @@ TOP_LEVEL_KEYS = {
     "eval_checkpoint", "export", "optimized_metric", "cv", "data", "model", "trainer",
     "callbacks", "logger", "paths", "extras", "stages", "hydra", "meta",
 }
+# the top-level keys' types (those that hold a value rather than a config group)
+TOP_LEVEL_TYPES: dict[str, Any] = {
+    "seed": int, "deterministic": bool, "cpu_portable": bool, "train": bool, "test": bool, "export": bool,
+    "ckpt_path": str | None, "eval_checkpoint": typing.Literal["best", "last"],
+    "optimized_metric": str | None, "name": str, "task_name": str,
+}
+# documented ranges of constructor arguments, by parameter name (whatever the target)
+RANGES: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "batch_size": (">= 1", lambda v: v >= 1),
+    "eval_batch_size": (">= 1", lambda v: v >= 1),
+    "max_tokens": (">= 1", lambda v: v >= 1),
+    "lr": ("> 0", lambda v: v > 0),
+    "head_lr": ("> 0", lambda v: v > 0),
+    "weight_decay": (">= 0", lambda v: v >= 0),
+    "dropout": ("in [0, 1)", lambda v: 0 <= v < 1),
+    "word_dropout": ("in [0, 1)", lambda v: 0 <= v < 1),
+    "hidden_size": (">= 1", lambda v: v >= 1),
+    "num_layers": (">= 1", lambda v: v >= 1),
+    "max_epochs": (">= 1 (or -1: no limit)", lambda v: v >= 1 or v == -1),
+    "min_epochs": (">= 0", lambda v: v >= 0),
+    "patience": (">= 0", lambda v: v >= 0),
+    "accumulate_grad_batches": (">= 1", lambda v: v >= 1),
+    "gradient_clip_val": (">= 0", lambda v: v >= 0),
+    "save_top_k": (">= -1", lambda v: v >= -1),
+    "num_workers": (">= 0", lambda v: v >= 0),
+    "micro_batches": (">= 1", lambda v: v >= 1),
+    "bucket_factor": (">= 1", lambda v: v >= 1),
+}
 # arguments filled in by code (data-derived); a user must not set them in config
 DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab", "type_labels", "class_counts",
            "num_types", "pretrained_embeddings", "link_tags", "link_tag_scheme"}
@@ -41,10 +72,15 @@ def check_config(cfg: DictConfig) -> None:
     problems: list[str] = []
     for key in cfg:
         if key not in TOP_LEVEL_KEYS:
-            problems.append(f"{key}: unknown top-level key (known: {', '.join(sorted(TOP_LEVEL_KEYS))})")
+            close = [k for k in TOP_LEVEL_KEYS if _similar(k, str(key))]
+            problems.append(f"{key}: unknown top-level key" + (f" (did you mean {close[0]!r}?)" if close else
+                                                                f" (known: {', '.join(sorted(TOP_LEVEL_KEYS))})"))
+        elif (key in TOP_LEVEL_TYPES and not OmegaConf.is_interpolation(cfg, key)
+              and not OmegaConf.is_missing(cfg, key) and not _matches(cfg[key], TOP_LEVEL_TYPES[key])):
+            problems.append(f"{key}: expected {_type_name(TOP_LEVEL_TYPES[key])}, got {cfg[key]!r}")
     _walk(cfg, "", problems)
     if problems:
-        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+        raise ConfigError("invalid config: " + "; ".join(problems))
 
 
 def _walk(node: Any, path: str, problems: list[str]) -> None:
@@ -115,6 +151,10 @@ def _check_target(node: DictConfig, target: str, path: str, problems: list[str])
         hint_type = hints.get(key)
         if hint_type is not None and not _matches(value, hint_type):
             problems.append(f"{where}: expected {_type_name(hint_type)}, got {value!r}")
+        elif key in RANGES and isinstance(value, (int, float)) and not isinstance(value, bool):
+            text, ok = RANGES[key]
+            if not ok(value):
+                problems.append(f"{where}: must be {text}, got {value!r}")
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -155,6 +195,8 @@ def _matches(value: Any, hint: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if hint is str:
         return isinstance(value, str)
+    if isinstance(value, str) and isinstance(hint, type):  # a word where a tensor, module... is wanted
+        return issubclass(hint, (str, os.PathLike, enum.Enum)) or hint in (object, Path, PurePath)
     if origin in (list, tuple, dict, set) or hint in (list, tuple, dict, set):
         return False if value is not None and not isinstance(value, (list, tuple, dict)) else value is not None
     return True
