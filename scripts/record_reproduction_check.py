@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "tests" / "e2e" / "reference" / "stagblcc_paragraph_check.json"
 SETTING = "eger2017_stagblcc_paragraph"
-DEFAULT_OVERRIDES = ["cpu_portable=true", "trainer.max_epochs=3", "callbacks.early_stopping=null", "logger=csv"]
+DEFAULT_OVERRIDES = ["cpu_portable=true", "trainer.max_epochs=8", "callbacks.early_stopping=null", "logger=csv"]
 KEYS = ("test/c_f1_exact", "test/c_f1_50", "test/r_f1_exact", "test/r_f1_50", "test/r_f1_doc_exact")
 
 
