@@ -43,6 +43,13 @@ CASES = [
     ("experiment=quickstat", "experiment=quickstat: no such experiment config; did you mean experiment=quickstart?"),
     ("logger=wandbb", "logger=wandbb: no such logger config; did you mean logger=wandb?"),
     ("trainer=gpuu", "trainer=gpuu: no such trainer config; did you mean trainer=gpu?"),
+    # metric names: checked against what the configured model logs, before any logger starts
+    ("optimized_metric=val/c_f1_exat", "optimized_metric=val/c_f1_exat: not a metric this run logs; "
+                                       "did you mean val/c_f1_exact?"),
+    ("callbacks.model_checkpoint.monitor=val/c_f1_exat", "callbacks.model_checkpoint.monitor=val/c_f1_exat: "
+                                                         "not a metric this run logs; did you mean val/c_f1_exact?"),
+    ("callbacks.early_stopping.monitor=val/r_f1_exact", "callbacks.early_stopping.monitor=val/r_f1_exact: "
+                                                        "not a metric this run logs"),  # components only: no R-F1
 ]
 
 

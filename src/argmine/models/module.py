@@ -383,6 +383,22 @@ class TaggerModule(pl.LightningModule):
         return spans, out
 
     # -- persistence (no pickled objects in checkpoints) ---------------------------------------------
+    def logged_metric_names(self) -> set[str]:
+        """Every metric name this model logs (``train/loss``, ``val/...``, ``test/...``), read
+        from fresh copies of its stage metrics: they follow the labels, target and schema."""
+        import copy
+        import warnings
+
+        names = {"train/loss", "train/loss_step", "train/loss_epoch"}
+        for stage in ("val", "test"):
+            with warnings.catch_warnings():  # computing an empty copy: torchmetrics warns that nothing was updated
+                warnings.simplefilter("ignore", UserWarning)
+                results = dict(copy.deepcopy(self.metrics[stage]).compute())
+                if self.native_types:
+                    results.update(schema_named(copy.deepcopy(self.label_metrics[stage]), self.native_types["schema"]))
+            names |= {f"{stage}/{key}" for key in [*results, "loss"]}
+        return names
+
     def export_state(self) -> dict[str, Any]:
         """JSON-serialisable description of everything but the weights."""
         return {

@@ -210,3 +210,26 @@ def _similar(a: str, b: str) -> bool:
     import difflib
 
     return difflib.SequenceMatcher(None, a, b).ratio() > 0.75
+
+
+def check_metric_names(cfg: DictConfig, model: Any) -> None:
+    """``optimized_metric`` and every callback's ``monitor`` must name a metric that ``model``
+    logs (models without ``logged_metric_names`` are not checked); one error with a did-you-mean."""
+    names = getattr(model, "logged_metric_names", None)
+    if names is None:
+        return
+    known = names()
+    wanted = [("optimized_metric", cfg.get("optimized_metric"))]
+    for name, callback in (cfg.get("callbacks") or {}).items():
+        if isinstance(callback, DictConfig) and callback.get("monitor") is not None:
+            wanted.append((f"callbacks.{name}.monitor", callback.get("monitor")))
+    problems = []
+    for key, metric in wanted:
+        if metric is not None and metric not in known:
+            import difflib
+
+            close = difflib.get_close_matches(str(metric), sorted(known), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else f"it logs {', '.join(sorted(known)[:12])} ..."
+            problems.append(f"{key}={metric}: not a metric this run logs; {hint}")
+    if problems:
+        raise ConfigError("invalid config: " + "; ".join(problems))

@@ -21,7 +21,7 @@ from argmine.data.datamodule import ArgumentDataModule
 from argmine.errors import ConfigError
 from argmine.portable import check_portable_cpu
 from argmine.training.callbacks import CrashAfterSteps
-from argmine.training.config_check import check_config
+from argmine.training.config_check import check_config, check_metric_names
 from argmine.training.export import export_model, load_module
 from argmine.training.loggers import finish_wandb
 from argmine.training.resume import resume_checkpoint
@@ -145,6 +145,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build_datamodule(cfg.data)
     model = build_model(cfg.model, datamodule)
+    check_metric_names(cfg, model)  # before any logger (W&B) starts
     loggers = build_loggers(cfg.get("logger"))
     trainer = instantiate(
         cfg.trainer,
