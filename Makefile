@@ -28,9 +28,9 @@ demo: install
 test: install
 	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 -n 2 --dist loadfile tests
 
-# the fast tier to iterate with: unit tests, corpus readers, config composition; no CLI training
+# the fast tier to iterate with: unit tests, corpus readers, config composition; no CLI training (two workers)
 test-fast: install
-	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10 -m "not slow" tests
+	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10 -n 2 --dist loadfile -m "not slow" tests
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks
