@@ -24,9 +24,10 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	@WANDB_MODE=$${WANDB_MODE:-offline} $(BIN)/python scripts/demo.py
 
-# the whole suite (what .ci/run runs), one worker per core (pytest-xdist; a file's tests stay together)
+# the whole suite (what .ci/run runs), one worker per core (pytest-xdist; a file's tests stay together;
+# the longest files first: tests/conftest.py LONGEST_FIRST)
 test: install
-	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 -n 2 --dist loadfile tests
+	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=15 -n 2 --dist loadfile --no-loadscope-reorder tests
 
 # the fast tier to iterate with: unit tests, corpus readers, config composition; no CLI training (two workers)
 test-fast: install

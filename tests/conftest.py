@@ -17,12 +17,25 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "disabled")
 
 
+#: the files that take longest (measured: about 10 and 8 minutes), run first: with
+#: `-n 2 --dist loadfile --no-loadscope-reorder` (`make test`) each starts at once on its own
+#: worker instead of last, when the other worker has nothing left to do
+LONGEST_FIRST = ("tests/e2e/test_reproduction_check.py", "tests/e2e/test_every_experiment.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Markers applied by what a test uses, so they stay consistent: ``corpora`` on every test
-    of ``tests/corpora/`` and every test that asks for the ``shared_corpora`` fixture."""
+    of ``tests/corpora/`` and every test that asks for the ``shared_corpora`` fixture. The
+    longest files go first (:data:`LONGEST_FIRST`)."""
     for item in items:
         if "shared_corpora" in getattr(item, "fixturenames", ()) or "tests/corpora/" in item.nodeid:
             item.add_marker(pytest.mark.corpora)
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
