@@ -1,6 +1,6 @@
 """``python -m benchmarks NAME [options]`` (or ``make bench NAME=...``).
 
-NAME: train_transformer, train_bilstm, predict, load, metrics, all, or ``report`` (rebuild
+NAME: train_transformer, train_bilstm, predict, load, metrics, config_errors, all, or ``report`` (rebuild
 ``benchmarks/RESULTS.md`` from ``benchmarks/results/*.json``). Each benchmark alternates argmine
 and its baseline in this process, prints a table and writes ``benchmarks/results/<name>.json``.
 ``python -m benchmarks NAME --help`` lists a benchmark's options.
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 BENCHMARKS = {
+    "config_errors": "benchmarks.bench_config_errors",
     "load": "benchmarks.bench_load",
     "metrics": "benchmarks.bench_metrics",
     "train_bilstm": "benchmarks.bench_train_bilstm",

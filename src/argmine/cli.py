@@ -28,7 +28,10 @@ USAGE = "usage: argmine {" + ",".join(COMMANDS) + "} [args...]\n\n" + "\n".join(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in {"-h", "--help", "help"}:
+    if not args:  # a command is required: usage on stderr, status 2 (as argparse does)
+        print(USAGE, file=sys.stderr)
+        return 2
+    if args[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return 0
     if args[0] in {"--version", "-V"}:

@@ -41,6 +41,9 @@ def describe(exc: BaseException) -> str:
     if missing and options:
         group, _, name = str(missing).rpartition("/")
         return f"{group}={name}: no such {group} config; {_did_you_mean(name, options, f'{group}=')}"
+    missing_value = re.search(r"Missing mandatory value: ([\w.\[\]]+)", str(exc))
+    if missing_value:
+        return f"{missing_value.group(1)}: mandatory value missing (set it in the experiment or as an override)"
     match = re.search(r"Could not find '([^']+)'", str(exc))
     if match and "/" in match.group(1):
         group, _, name = match.group(1).rpartition("/")

@@ -82,3 +82,10 @@ def test_validate_real_corpora(shared_corpora: Path, capsys) -> None:
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1].startswith("aae2: OK: 402 documents read, 0 error(s), ")
     assert all(": warning: " in line for line in out[:-1])
+
+
+def test_microtexts_without_part_says_it_reads_part_1(shared_corpora: Path, capsys) -> None:
+    assert main(["data", "stats", "microtexts", "--root", str(shared_corpora / "arg_microtexts"), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["spans"] == {"ADU": 576}
+    assert "microtexts part 1 (the default; --part 2 reads part 2)" in captured.err

@@ -43,6 +43,7 @@ CASES = [
     ("experiment=quickstat", "experiment=quickstat: no such experiment config; did you mean experiment=quickstart?"),
     ("logger=wandbb", "logger=wandbb: no such logger config; did you mean logger=wandb?"),
     ("trainer=gpuu", "trainer=gpuu: no such trainer config; did you mean trainer=gpu?"),
+    ("meta.name=???", "meta.name: mandatory value missing"),  # an experiment that forgets its name
     # metric names: checked against what the configured model logs, before any logger starts
     ("optimized_metric=val/c_f1_exat", "optimized_metric=val/c_f1_exat: not a metric this run logs; "
                                        "did you mean val/c_f1_exact?"),

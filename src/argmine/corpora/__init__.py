@@ -90,7 +90,8 @@ CORPORA: dict[str, CorpusSpec] = {
         "arg-microtexts part 1 (Peldszus & Stede 2015) and part 2 (Skeppstedt et al. 2018), XML",
         "Clone https://github.com/peldszus/arg-microtexts into <folder>/part1 and "
         "https://github.com/discourse-lab/arg-microtexts-part2 into <folder>/part2, "
-        "or run `argmine data download microtexts`",
+        "or run `argmine data download microtexts --part 1 --sha256 HEX` (and `--part 2`) with the sha256 "
+        "of archives you trust (argmine has no pinned checksums for them)",
         "CC BY-NC-SA 4.0",
     ),
     "abstrct": CorpusSpec(
@@ -107,7 +108,8 @@ CORPORA: dict[str, CorpusSpec] = {
         "argmine.corpora.cdcp:load_cdcp",
         "CDCP / Cornell eRulemaking Corpus (Park & Cardie 2018), JSON",
         "Download cdcp_acl17.zip (Niculae et al. 2017, https://facultystaff.richmond.edu/~jpark/data/cdcp_acl17.zip) "
-        "and unzip it so that train/ and test/ are in the folder, or run `argmine data download cdcp`",
+        "and unzip it so that train/ and test/ are in the folder, or run `argmine data download cdcp --sha256 HEX` "
+        "with the sha256 of an archive you trust (argmine has no pinned checksum for it)",
         "ODbL 1.0 + DbCL",
     ),
     "persuade": CorpusSpec(
@@ -156,8 +158,9 @@ def corpus_root(name: str, root: str | Path | None = None) -> Path:
         return Path(__file__).resolve().parent.parent / "resources" / "sample"
     path = Path(root).expanduser() if root is not None else data_dir() / spec.folder
     if not path.is_dir():
-        how = "pass --root PATH (or root=PATH)" if root is not None else (
-            f"set ARGMINE_DATA_DIR to the folder that holds {spec.folder}/ or pass --root PATH"
+        how = "point data.root= (argmine train/eval) or --root (argmine data) at its folder" if root is not None else (
+            f"set ARGMINE_DATA_DIR to the folder that holds {spec.folder}/, or point data.root= "
+            "(argmine train/eval) or --root (argmine data) at the corpus folder"
         )
         raise CorpusNotFoundError(
             f"corpus {name!r} not found: looked in {path}. To get it: {spec.how_to_obtain}. "

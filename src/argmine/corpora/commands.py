@@ -76,6 +76,8 @@ def _reader_options(args: argparse.Namespace) -> dict[str, Any]:
         if args.name != "microtexts":
             raise ArgmineError("--part applies to microtexts only")
         options["part"] = int(args.part)
+    elif args.name == "microtexts":
+        print("argmine data: microtexts part 1 (the default; --part 2 reads part 2)", file=sys.stderr)
     return options
 
 

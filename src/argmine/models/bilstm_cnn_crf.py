@@ -19,6 +19,7 @@ from argmine.models.crf import AllowedTransitions
 from argmine.models.dropout import FastDropout
 from argmine.models.heads import TaggingHead
 from argmine.models.links import LinkHeadMixin
+from argmine.quiet import quiet_transformers_loading
 
 
 class WordEmbedding(nn.Embedding):
@@ -321,7 +322,8 @@ def encoder_word_vectors(
     path = resolve_encoder(encoder)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
-        table = AutoModel.from_pretrained(path).get_input_embeddings().weight.detach()
+        with quiet_transformers_loading():  # only the input embeddings are used: the report would list the rest
+            table = AutoModel.from_pretrained(path).get_input_embeddings().weight.detach()
     except OSError as exc:
         raise ArgmineError(f"cannot load encoder {encoder!r} for word vectors: {exc}") from exc
     words = list(vocab)

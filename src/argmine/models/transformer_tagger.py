@@ -13,6 +13,7 @@ from argmine.models.crf import AllowedTransitions
 from argmine.models.encoders import resolve_encoder
 from argmine.models.heads import TaggingHead
 from argmine.models.links import LinkHeadMixin
+from argmine.quiet import quiet_transformers_loading
 
 
 def gather_first_subtokens(hidden: torch.Tensor, word_index: torch.Tensor) -> torch.Tensor:
@@ -89,11 +90,12 @@ class TransformerTagger(LinkHeadMixin, nn.Module):
         else:
             source = resolve_encoder(model_name_or_path)
             try:
-                if pretrained:
-                    self.encoder = _without_pooler(AutoModel.from_pretrained, source)
-                else:
-                    config = AutoConfig.from_pretrained(source)
-                    self.encoder = _without_pooler(AutoModel.from_config, config)
+                with quiet_transformers_loading():  # its LOAD REPORT lists the pooler left out on purpose
+                    if pretrained:
+                        self.encoder = _without_pooler(AutoModel.from_pretrained, source)
+                    else:
+                        config = AutoConfig.from_pretrained(source)
+                        self.encoder = _without_pooler(AutoModel.from_config, config)
             except OSError as exc:
                 raise CheckpointError(f"cannot load encoder {model_name_or_path!r}: {exc}") from exc
         num_tags, allowed_transitions = self._setup_tagging(

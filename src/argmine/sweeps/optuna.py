@@ -33,6 +33,8 @@ from hydra_plugins.hydra_optuna_sweeper.optuna_sweeper import OptunaSweeper
 from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
+from argmine.quiet import plain_optuna_logs
+
 log = logging.getLogger(__name__)
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
@@ -48,6 +50,7 @@ class ResumableOptunaSweeper(OptunaSweeper):
 class _ResumableImpl(OptunaSweeperImpl):
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        plain_optuna_logs()
         self.sampler_cfg = config.hydra.sweeper.get("sampler")
         self.objective_key = config.get("optimized_metric")
 

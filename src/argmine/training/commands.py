@@ -29,23 +29,26 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
     import hydra
     from omegaconf import DictConfig
 
-    from argmine.training import train as train_module
-
     result: dict[str, float] = {}
 
     @hydra.main(version_base="1.3", config_path=str(configs_dir()), config_name=config_name)
     def _main(cfg: DictConfig) -> float | None:
         from hydra.core.hydra_config import HydraConfig
 
+        from argmine.quiet import quiet_lightning_tips
         from argmine.training.config_check import check_config
         from argmine.training.run_record import RunRecord, log_to_file, route_library_logs
 
-        route_library_logs()
         record = RunRecord(Path(HydraConfig.get().runtime.output_dir), task, list(argv))
         record.start()
         try:
             if task == "train":
-                check_config(cfg)  # before torch is configured or anything is written
+                check_config(cfg)  # before torch is imported or anything is written
+            # torch and Lightning are imported only for a good config
+            from argmine.training import train as train_module
+
+            route_library_logs()  # after Lightning's import, which installs its own handlers
+            quiet_lightning_tips()
             train_module.configure_torch(bool(cfg.get("deterministic", False)), bool(cfg.get("cpu_portable", False)))
             fn = train_module.train if task == "train" else train_module.evaluate
             metrics = fn(cfg)

@@ -9,19 +9,14 @@ one :class:`~argmine.errors.ConfigError` naming every offending key.
 
 from __future__ import annotations
 
-import enum
-import importlib
-import inspect
-import os
-import types
 import typing
-from collections.abc import Callable, Mapping
-from pathlib import Path, PurePath
+from collections.abc import Callable
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from argmine.errors import ConfigError
+from argmine.training import signatures
 
 HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
 # keys our code reads from target nodes before instantiating them (not constructor arguments)
@@ -102,32 +97,12 @@ def _walk(node: Any, path: str, problems: list[str]) -> None:
             _walk(item, f"{path}[{i}]", problems)
 
 
-def _resolve_target(target: str) -> Callable[..., Any] | None:
-    module_name, _, attr = target.rpartition(".")
-    try:
-        obj: Any = importlib.import_module(module_name)
-        return getattr(obj, attr)
-    except (ImportError, AttributeError):
-        # maybe Class.method
-        try:
-            mod, _, cls = module_name.rpartition(".")
-            return getattr(getattr(importlib.import_module(mod), cls), attr)
-        except (ImportError, AttributeError, ValueError):
-            return None
-
-
 def _check_target(node: DictConfig, target: str, path: str, problems: list[str]) -> None:
-    fn = _resolve_target(target)
-    if fn is None:
+    found = signatures.entry(target)
+    if found is None:
         problems.append(f"{path or '<root>'}._target_: cannot import {target!r}")
         return
-    try:
-        sig = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return
-    params = sig.parameters
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    hints = _hints(fn)
+    params, accepts_any, hints = found["params"], found["var_keyword"], found["hints"]
     extra = ARGMINE_EXTRA_KEYS.get(target, set())
     for key in node:
         key = str(key)
@@ -157,53 +132,49 @@ def _check_target(node: DictConfig, target: str, path: str, problems: list[str])
                 problems.append(f"{where}: must be {text}, got {value!r}")
 
 
-def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
-    target = fn.__init__ if inspect.isclass(fn) else fn  # type: ignore[misc]
-    try:
-        return typing.get_type_hints(target)
-    except Exception:  # noqa: BLE001 - unresolvable annotations: skip type checks
-        return {}
-
-
 def _matches(value: Any, hint: Any) -> bool:
-    """True if ``value`` (a config value) is compatible with a simple type hint; unknown hints pass."""
-    if isinstance(value, (DictConfig, ListConfig)):
-        value_kind: Any = dict if isinstance(value, DictConfig) else list
-        if isinstance(value, DictConfig) and "_target_" in value:
-            return True
-    else:
-        value_kind = None
-    origin = typing.get_origin(hint)
-    if hint is Any:
+    """True if ``value`` (a config value) fits a hint description (:func:`signatures.describe`;
+    live hints are described first); hints it cannot judge pass."""
+    if not isinstance(hint, (str, dict)):
+        hint = signatures.describe(hint)
+    if isinstance(value, DictConfig) and "_target_" in value:
         return True
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, h) for h in typing.get_args(hint))
-    if origin is typing.Literal:
-        return value in typing.get_args(hint)
-    if hint is type(None):
+    if hint == "any":
+        return True
+    if isinstance(hint, dict) and "union" in hint:
+        return any(_matches(value, h) for h in hint["union"])
+    if isinstance(hint, dict) and "literal" in hint:
+        return value in hint["literal"]
+    if hint == "none":
         return value is None
-    if value_kind is not None:
-        base = origin or hint
-        if value_kind is dict:
-            return base in (dict, Mapping) or (isinstance(base, type) and issubclass(base, Mapping)) or not isinstance(base, type)
-        return base in (list, tuple, typing.Sequence) or not isinstance(base, type) or base.__module__ == "collections.abc"
-    if hint is bool:
+    if isinstance(value, (DictConfig, ListConfig)):
+        wanted = "dict" if isinstance(value, DictConfig) else "list"
+        return hint == wanted
+    if hint == "bool":
         return isinstance(value, bool)
-    if hint is int:
+    if hint == "int":
         return isinstance(value, int) and not isinstance(value, bool)
-    if hint is float:
+    if hint == "float":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is str:
+    if hint == "str":
         return isinstance(value, str)
-    if isinstance(value, str) and isinstance(hint, type):  # a word where a tensor, module... is wanted
-        return issubclass(hint, (str, os.PathLike, enum.Enum)) or hint in (object, Path, PurePath)
-    if origin in (list, tuple, dict, set) or hint in (list, tuple, dict, set):
-        return False if value is not None and not isinstance(value, (list, tuple, dict)) else value is not None
+    if hint in ("list", "dict"):
+        return isinstance(value, (list, tuple, dict))
+    if isinstance(hint, dict) and "class" in hint and isinstance(value, str):
+        return bool(hint["text"])  # a word where a tensor, a module... is wanted
     return True
 
 
 def _type_name(hint: Any) -> str:
-    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+    if not isinstance(hint, (str, dict)):
+        hint = signatures.describe(hint)
+    if isinstance(hint, str):
+        return {"none": "None"}.get(hint, hint)
+    if "union" in hint:
+        return " | ".join(_type_name(h) for h in hint["union"])
+    if "literal" in hint:
+        return f"Literal{hint['literal']}"
+    return str(hint.get("class", hint))
 
 
 def _similar(a: str, b: str) -> bool:

@@ -46,9 +46,36 @@ def multirun_group() -> str | None:
     return None
 
 
+#: overrides that say where or how a run logs, not what it trains: left out of W&B run names
+UNNAMED_KEYS = {"experiment", "model", "logger", "trainer.enable_progress_bar", "data.root", "cpu_portable", "ckpt_path"}
+UNNAMED_PREFIXES = ("paths.", "hydra.")
+
+
+def run_label(name: str | None, model: str | None = None) -> str | None:
+    """The W&B display name: the run's ``name``, its model when the name does not say it, and the
+    job's own overrides in a multirun (``quickstart transformer seed=2``), so runs can be told apart."""
+    if name is None:
+        return None
+    parts = [name] + ([model] if model and model not in name else [])
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        hc = HydraConfig.get()
+        if hc.mode == RunMode.MULTIRUN:
+            for override in (o.lstrip("+~") for o in hc.overrides.task):
+                key = override.split("=", 1)[0]
+                if key not in UNNAMED_KEYS and not key.startswith(UNNAMED_PREFIXES):
+                    parts.append(override)
+    except (ImportError, ValueError):
+        pass
+    return " ".join(parts)
+
+
 def make_wandb_logger(
     project: str,
     name: str | None = None,
+    model: str | None = None,
     entity: str | None = None,
     group: str | None = None,
     tags: list[str] | None = None,
@@ -57,7 +84,8 @@ def make_wandb_logger(
 ) -> Any:
     """A Lightning ``WandbLogger``; offline automatically without an API key.
 
-    Runs of one Hydra multirun share a group (the sweep folder name) unless ``group`` is set.
+    Runs of one Hydra multirun share a group (the sweep folder name) unless ``group`` is set;
+    the display name is :func:`run_label` of ``name`` and ``model``.
     """
     from lightning.pytorch.loggers import WandbLogger
 
@@ -66,7 +94,7 @@ def make_wandb_logger(
         log.info("W&B: no API key configured, logging offline to %s/wandb", save_dir)
     return WandbLogger(
         project=project,
-        name=name,
+        name=run_label(name, model),
         entity=entity,
         group=group or multirun_group(),
         tags=list(tags or []),

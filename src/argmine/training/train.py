@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from argmine.data.datamodule import ArgumentDataModule
 from argmine.errors import ConfigError
 from argmine.portable import check_portable_cpu
+from argmine.quiet import expected_lightning_warnings
 from argmine.training.callbacks import CrashAfterSteps
 from argmine.training.config_check import check_config, check_metric_names
 from argmine.training.export import export_model, load_module
@@ -92,7 +93,8 @@ def run_stages(trainer: pl.Trainer, model: Any, datamodule: ArgumentDataModule, 
         if stage not in datamodule.records:
             continue
         run = trainer.validate if stage == "val" else trainer.test
-        results = run(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
+        with expected_lightning_warnings():
+            results = run(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False)
         for key, value in (results[0] if results else {}).items():
             if key.startswith(f"{stage}/"):
                 metrics[key] = float(value)
@@ -155,7 +157,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     try:
         log_config(loggers, cfg)
         if cfg.train:
-            with resume_checkpoint(cfg, run_dir, model, trainer) as ckpt_path:
+            with resume_checkpoint(cfg, run_dir, model, trainer) as ckpt_path, expected_lightning_warnings():
                 trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
         ckpt = pick_checkpoint(trainer, cfg.eval_checkpoint) if cfg.train else None
         stages = ["val"] + (["test"] if cfg.test else [])

@@ -1,13 +1,30 @@
 """Hydra plugin shim: Hydra only instantiates sweepers defined under ``hydra_plugins``.
 
-The implementation lives in :mod:`argmine.sweeps.optuna`.
+Hydra imports every ``hydra_plugins`` module at start-up, for every command; this one stays light
+(no Optuna import) and builds the implementation, :mod:`argmine.sweeps.optuna`, only when a
+sweep is configured.
 """
 
-from argmine.sweeps.optuna import ResumableOptunaSweeper as _Impl
+from __future__ import annotations
+
+from typing import Any
+
+from hydra.plugins.sweeper import Sweeper
 
 
-class ResumableOptunaSweeper(_Impl):
+class ResumableOptunaSweeper(Sweeper):
     """Resumable Optuna sweeper; select with ``hydra.sweeper._target_`` (see docs/sweeps.md)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from argmine.sweeps.optuna import ResumableOptunaSweeper as Implementation
+
+        self.impl = Implementation(**kwargs)
+
+    def setup(self, *args: Any, **kwargs: Any) -> None:
+        self.impl.setup(*args, **kwargs)
+
+    def sweep(self, arguments: list[str]) -> Any:
+        return self.impl.sweep(arguments)
 
 
 __all__ = ["ResumableOptunaSweeper"]
