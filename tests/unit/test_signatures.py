@@ -3,6 +3,7 @@ is imported: fresh, described faithfully, ignored when the installed packages di
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import typing
@@ -16,6 +17,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_stored_table_is_up_to_date_with_configs_code_and_packages() -> None:
+    recorded = json.loads(signatures.TABLE.read_text(encoding="utf-8"))["versions"]
+    if recorded != signatures.installed_versions():
+        # other package versions than the table was read from (a newer release installed): the
+        # table is not used, every target is read by importing it
+        signatures.stored.cache_clear()
+        assert signatures.stored() == {}
+        return
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "build_signatures.py"), "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -37,8 +45,6 @@ def test_hints_are_described_as_json(hint: object, description: object) -> None:
 
 
 def test_a_table_from_other_package_versions_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    signatures.stored.cache_clear()
-    assert "lightning.pytorch.Trainer" in signatures.stored()
     monkeypatch.setattr(signatures, "installed_versions", lambda: {"torch": "0.0"})
     signatures.stored.cache_clear()
     try:
