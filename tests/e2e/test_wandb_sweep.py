@@ -52,6 +52,9 @@ def test_bad_definitions_are_refused_with_the_key_named(tmp_path: Path, capsys: 
             method="random", metric=metric, parameters={"model": {"values": ["no_such_model"]}}),
         "metric.goal: must be maximize or minimize": dict(method="random", metric={"name": "x", "goal": "up"},
                                                           parameters=PARAMS),
+        "metric.name=val/c_f1_exat: not a metric this run logs; did you mean val/c_f1_exact?": dict(
+            method="random", metric={"name": "val/c_f1_exat", "goal": "maximize"}, parameters=PARAMS,
+            overrides=["experiment=quickstart"]),
     }
     for k, (expected, definition) in enumerate(cases.items()):
         args = ["sweep", "wandb", "--config", str(_write(tmp_path, **definition)), "--dry-run"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -216,8 +217,30 @@ def check_against_config(definition: dict[str, Any], config_dir: Path, where: st
                 raise ConfigError(f"{where}:\n  " + "\n  ".join(problems))
             sample = args_no_hyphens(sample_parameters(params, seed=0))
             try:
-                compose("train", overrides=[*overrides, *sample])
+                sampled = compose("train", overrides=[*overrides, *sample])
             except HydraException as exc:
                 raise ConfigError(f"{where}: a sampled run does not compose ({' '.join(sample)}): {exc}") from None
     finally:
         GlobalHydra.instance().clear()
+    check_metric_name(sampled, str(definition["metric"]["name"]), where)
+
+
+def check_metric_name(cfg: Any, name: str, where: str) -> None:
+    """``metric.name`` must be a metric the sweep's runs log: the sampled run's data and model
+    are built (no training) and asked. Skipped, with a line saying so, where its corpus is not here."""
+    from omegaconf import OmegaConf
+
+    from argmine.errors import CorpusNotFoundError
+    from argmine.training.config_check import check_metric_names
+    from argmine.training.train import build_datamodule, build_model
+
+    cfg = OmegaConf.merge(cfg, {"optimized_metric": name, "callbacks": None})
+    try:
+        model = build_model(cfg.model, build_datamodule(cfg.data))
+    except CorpusNotFoundError:
+        print(f"{where}: metric.name not checked: the sweep's corpus is not on this machine", file=sys.stderr)
+        return
+    try:
+        check_metric_names(cfg, model)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {str(exc).replace('invalid config: optimized_metric=', 'metric.name=')}") from None
