@@ -53,6 +53,12 @@ CASES = [
                                                         "not a metric this run logs"),  # components only: no R-F1
 ]
 
+# the same, where an Optuna sweep would otherwise train every trial before failing
+SWEEP_CASES = [
+    ("optimized_metric=val/c_f1_exat", "optimized_metric=val/c_f1_exat: not a metric this run logs; "
+                                       "did you mean val/c_f1_exact?"),
+]
+
 
 def _argmine(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     try:
@@ -75,3 +81,17 @@ def test_a_wrong_override_is_one_line_naming_the_key(override: str, message: str
     assert len(lines) == 1 and "Traceback" not in err, err[-3000:]
     assert message in lines[0], lines[0]
     assert not [p for p in tmp_path.rglob("*") if p.is_file()], "a refused start left files behind"
+
+
+@pytest.mark.parametrize(("override", "message"), SWEEP_CASES, ids=[c[0] for c in SWEEP_CASES])
+def test_a_wrong_objective_stops_an_optuna_sweep_before_its_study(override: str, message: str, tmp_path: Path,
+                                                                  capfd: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_MODE", "disabled")
+    code, err = _argmine(capfd, "train", "-m", "hparams_search=bilstm_crf_optuna", "experiment=quickstart",
+                         "logger=none", f"paths.root_dir={tmp_path}", override)
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("[Hydra plugins scanner]")]
+    assert len(lines) == 1 and "Traceback" not in err, err[-3000:]
+    assert message in lines[0], lines[0]
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()], "the study or a run was started"

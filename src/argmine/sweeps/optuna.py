@@ -63,6 +63,7 @@ class _ResumableImpl(OptunaSweeperImpl):
         for name in fixed:
             distributions.pop(name, None)
         directions = self._get_directions()
+        self._check_objective()
         Path(str(self.sweep_dir)).mkdir(parents=True, exist_ok=True)
 
         probe = optuna.create_study(study_name=self.study_name, storage=self.storage,
@@ -90,6 +91,16 @@ class _ResumableImpl(OptunaSweeperImpl):
         self._save_results(study, directions)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _check_objective(self) -> None:
+        """A misspelled ``optimized_metric`` stops the sweep before its study is created, not
+        after each trial has trained (the sweep's data and model are built once and asked)."""
+        if not self.objective_key:
+            return
+        from argmine.training.train import check_objective
+
+        task_cfg = OmegaConf.masked_copy(self.config, [k for k in self.config if k != "hydra"])
+        check_objective(task_cfg, str(self.objective_key))
+
     def _sampler(self, n_done: int) -> Any:
         """The configured sampler, re-seeded with ``seed + n_done`` when resuming a seeded one."""
         cfg = self.sampler_cfg

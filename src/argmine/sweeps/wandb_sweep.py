@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -226,21 +225,10 @@ def check_against_config(definition: dict[str, Any], config_dir: Path, where: st
 
 
 def check_metric_name(cfg: Any, name: str, where: str) -> None:
-    """``metric.name`` must be a metric the sweep's runs log: the sampled run's data and model
-    are built (no training) and asked. Skipped, with a line saying so, where its corpus is not here."""
-    from omegaconf import OmegaConf
+    """``metric.name`` must be a metric the sweep's runs log (see :func:`check_objective`)."""
+    from argmine.training.train import check_objective
 
-    from argmine.errors import CorpusNotFoundError
-    from argmine.training.config_check import check_metric_names
-    from argmine.training.train import build_datamodule, build_model
-
-    cfg = OmegaConf.merge(cfg, {"optimized_metric": name, "callbacks": None})
     try:
-        model = build_model(cfg.model, build_datamodule(cfg.data))
-    except CorpusNotFoundError:
-        print(f"{where}: metric.name not checked: the sweep's corpus is not on this machine", file=sys.stderr)
-        return
-    try:
-        check_metric_names(cfg, model)
+        check_objective(cfg, name)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {str(exc).replace('invalid config: optimized_metric=', 'metric.name=')}") from None

@@ -219,6 +219,23 @@ def check_labels(model_vocab: Any, datamodule: ArgumentDataModule, ckpt_path: st
                     "false positives): %s", absent)
 
 
+def check_objective(cfg: DictConfig, name: str) -> None:
+    """A sweep's objective ``name`` must be a metric its runs log: the run's data and model are
+    built (not trained) and asked. Skipped, with a line on stderr, where the corpus is missing."""
+    import sys
+
+    from argmine.errors import CorpusNotFoundError
+
+    cfg = OmegaConf.merge(cfg, {"optimized_metric": name, "callbacks": None})
+    try:
+        model = build_model(cfg.model, build_datamodule(cfg.data))
+    except CorpusNotFoundError:
+        print(f"optimized_metric={name} not checked before the sweep: its corpus is not on this machine",
+              file=sys.stderr)
+        return
+    check_metric_names(cfg, model)
+
+
 def training_data_config(ckpt_path: str) -> DictConfig:
     """The ``data`` config of the run that wrote a checkpoint (``<run>/.hydra/config.yaml``)."""
     path = Path(ckpt_path).resolve()
