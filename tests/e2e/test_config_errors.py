@@ -95,3 +95,11 @@ def test_a_wrong_objective_stops_an_optuna_sweep_before_its_study(override: str,
     assert len(lines) == 1 and "Traceback" not in err, err[-3000:]
     assert message in lines[0], lines[0]
     assert not [p for p in tmp_path.rglob("*") if p.is_file()], "the study or a run was started"
+
+
+def test_argmine_eval_checks_its_config_first(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    code, err = _argmine(capfd, "eval", f"ckpt_path={tmp_path / 'model.ckpt'}", "data=sample", "data.batch_size=-3",
+                         f"paths.root_dir={tmp_path}")
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("[Hydra plugins scanner]")]
+    assert code == 1 and len(lines) == 1 and "data.batch_size: must be >= 1, got -3" in lines[0], err
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]

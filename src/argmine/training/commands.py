@@ -42,8 +42,7 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
         record = RunRecord(Path(HydraConfig.get().runtime.output_dir), task, list(argv))
         record.start()
         try:
-            if task == "train":
-                check_config(cfg)  # before torch is imported or anything is written
+            check_config(cfg)  # before torch is imported or anything is written
             # torch and Lightning are imported only for a good config
             from argmine.training import train as train_module
 
