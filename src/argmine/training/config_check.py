@@ -15,6 +15,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from argmine.config_errors import nearest
 from argmine.errors import ConfigError
 from argmine.training import signatures
 
@@ -197,10 +198,8 @@ def check_metric_names(cfg: DictConfig, model: Any) -> None:
     problems = []
     for key, metric in wanted:
         if metric is not None and metric not in known:
-            import difflib
-
-            close = difflib.get_close_matches(str(metric), sorted(known), n=1, cutoff=0.6)
-            hint = f"did you mean {close[0]}?" if close else f"it logs {', '.join(sorted(known)[:12])} ..."
+            close = nearest(str(metric), sorted(known))
+            hint = f"did you mean {close}?" if close else f"it logs {', '.join(sorted(known)[:12])} ..."
             problems.append(f"{key}={metric}: not a metric this run logs; {hint}")
     if problems:
         raise ConfigError("invalid config: " + "; ".join(problems))

@@ -55,16 +55,22 @@ def read_model_folder(folder: str | Path) -> tuple[dict[str, Any], dict[str, tor
     return state, load_file(str(folder / WEIGHTS_FILE))
 
 
+def load_checkpoint_file(path: Path) -> dict[str, Any]:
+    """A whole Lightning checkpoint, loaded with ``weights_only=True``; an unreadable file is
+    one :class:`CheckpointError` naming it."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - report any unreadable file as one clear error
+        raise CheckpointError(f"{path}: cannot load checkpoint safely: {exc}") from None
+
+
 def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """The model description and network weights of a Lightning checkpoint, loaded with
     ``weights_only=True`` (no arbitrary objects are unpickled)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - report any unreadable file as one clear error
-        raise CheckpointError(f"{path}: cannot load checkpoint safely: {exc}") from None
+    ckpt = load_checkpoint_file(path)
     if "argmine" not in ckpt:
         raise CheckpointError(f"{path}: not an argmine checkpoint (no 'argmine' section)")
     weights = {k.removeprefix("net."): v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}

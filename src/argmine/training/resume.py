@@ -23,6 +23,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from argmine.errors import CheckpointError
+from argmine.training.export import load_checkpoint_file
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def resume_checkpoint(cfg: DictConfig, run_dir: Path, model: Any, trainer: Any) 
     if path is None:
         yield None
         return
-    ckpt = _load(path)
+    ckpt = load_checkpoint_file(path)
     check_compatible(ckpt, model, path)
     if not carry_callback_state(ckpt, trainer, path.parent):
         yield str(path)
@@ -119,13 +120,6 @@ def _differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
         return any(key == k or key.startswith(k + ".") for k in RESUME_KEYS)
 
     return sorted(k for k in set(a) | set(b) if not resumable(k) and a.get(k, "<absent>") != b.get(k, "<absent>"))
-
-
-def _load(path: Path) -> dict[str, Any]:
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is one clear error
-        raise CheckpointError(f"{path}: cannot load checkpoint safely: {exc}") from None
 
 
 def check_compatible(ckpt: dict[str, Any], model: Any, path: Path) -> None:
