@@ -1,24 +1,25 @@
-"""A resumable Optuna sweeper: ``n_trials`` is the size of the whole study, not of one call.
+"""argmine's Hydra sweeper on current Optuna (select it with ``hydra.sweeper._target_``, as the
+``hparams_search`` configs do; the shim in :mod:`hydra_plugins.argmine_sweeps` builds it).
 
-hydra-optuna-sweeper 1.3 runs ``n_trials`` *more* trials every time it is called and numbers
-its jobs from 0, so re-running a sweep after a crash starts over and overwrites job folders.
-:class:`ResumableOptunaSweeper` (select it with ``hydra.sweeper._target_``) keeps the study in
-the sqlite storage of the sweep folder and, when called again:
+- ``n_trials`` is the size of the whole study: re-running the same command resumes it. A trial
+  left ``RUNNING`` by a killed process is finished from its job folder's ``metrics.json`` when
+  that holds the objective, and otherwise re-run with the same parameters in the same folder;
+  only ``n_trials`` minus the finished trials (complete, pruned or failed) are sampled anew.
+- The job folder of a trial is always ``<sweep>/<trial number>``; a seeded sampler is re-seeded
+  with ``seed + finished trials`` on resume, so it does not re-draw the first trials' parameters.
+- The study remembers its search space and directions; the same study name with another one is
+  refused (:func:`check_same_study`), never mixed.
+- With ``hydra.sweeper.pruner`` set, each trial reports the objective after every validation
+  epoch and stops when the pruner says so (:class:`argmine.training.pruning.OptunaPruning`); the
+  trial is then recorded as ``PRUNED``.
 
-- a trial left ``RUNNING`` by a killed process is finished from its job folder's
-  ``metrics.json`` when that holds the objective, and otherwise re-run with the same parameters
-  in the same job folder;
-- only ``n_trials`` minus the finished trials (complete, pruned or failed) are sampled anew;
-- the job folder of a trial is always ``<sweep>/<trial number>``, so no folder is overwritten;
-- a seeded sampler is re-seeded with ``seed + finished trials`` so a resumed sweep does not
-  re-draw the parameters of its first trials.
-
-Pruning is not possible here: the launcher runs each trial as one job and hands back only its
-final return value (see docs/sweeps.md).
+Limits: ``direction`` may be a list (multi-objective) only with a list ``optimized_metric`` of
+the same length; pruning needs a single objective (Optuna's rule).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -26,54 +27,78 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from hydra.core.plugins import Plugins
+from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from hydra.utils import instantiate
-from hydra_plugins.hydra_optuna_sweeper._impl import OptunaSweeperImpl, create_params_from_overrides
-from hydra_plugins.hydra_optuna_sweeper.optuna_sweeper import OptunaSweeper
 from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
+from argmine.errors import ConfigError
 from argmine.quiet import plain_optuna_logs
+from argmine.sweeps.search_space import parse_search_space, space_signature, trial_overrides
+from argmine.training.pruning import PRUNED_ATTR, make_storage
 
 log = logging.getLogger(__name__)
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+#: the study's user attributes argmine keeps: the search space it was created with
+SPACE_ATTR = "argmine_search_space"
 
 
-class ResumableOptunaSweeper(OptunaSweeper):
-    """``OptunaSweeper`` whose study resumes (same arguments as the plugin's sweeper)."""
+class OptunaSweeper(Sweeper):
+    """Hydra sweeper over an Optuna study (arguments: ``hydra.sweeper.*`` of the configs)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        self.sweeper = _ResumableImpl(**kwargs)
+    def __init__(self, sampler: Any = None, direction: Any = "maximize", storage: str | None = None,
+                 study_name: str | None = None, n_trials: int = 20, n_jobs: int = 1,
+                 max_failure_rate: float = 0.0, params: dict[str, str] | None = None,
+                 pruner: Any = None) -> None:
+        self.directions = [str(d) for d in (direction if isinstance(direction, (list, tuple)) or
+                                            OmegaConf.is_list(direction) else [direction])]
+        self.storage_url = storage
+        self.study_name = study_name
+        self.n_trials = int(n_trials)
+        self.n_jobs = max(1, int(n_jobs))
+        self.max_failure_rate = float(max_failure_rate)
+        self.params = dict(params or {})
 
-
-class _ResumableImpl(OptunaSweeperImpl):
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
-        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
         plain_optuna_logs()
+        self.config = config
+        self.launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config)
+        self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        self.objective = config.get("optimized_metric")
+        # Hydra hands the sampler and pruner over already built; their configs are what a resumed
+        # study needs (a re-seeded sampler) and what a grid sampler is completed from
         self.sampler_cfg = config.hydra.sweeper.get("sampler")
-        self.objective_key = config.get("optimized_metric")
+        self.pruner_cfg = config.hydra.sweeper.get("pruner")
 
+    # -- the sweep -------------------------------------------------------------------------------
     def sweep(self, arguments: list[str]) -> None:
-        self._process_searchspace_config()
-        params_conf = self._parse_sweeper_params_config() + list(arguments)
-        distributions, fixed = create_params_from_overrides(params_conf)
-        if self.search_space_distributions:
-            distributions = {**self.search_space_distributions, **distributions}
-        for name in fixed:
-            distributions.pop(name, None)
-        directions = self._get_directions()
+        distributions, fixed = parse_search_space([f"{k}={v}" for k, v in self.params.items()] + list(arguments))
+        self._check_directions()
         self._check_objective()
-        Path(str(self.sweep_dir)).mkdir(parents=True, exist_ok=True)
-
-        probe = optuna.create_study(study_name=self.study_name, storage=self.storage,
-                                    directions=directions, load_if_exists=True)
-        n_done = sum(t.state in FINISHED for t in probe.get_trials(deepcopy=False))
-        study = optuna.create_study(study_name=self.study_name, storage=self.storage,
-                                    sampler=self._sampler(n_done), directions=directions, load_if_exists=True)
-        log.info("Study %s in %s: %d finished trial(s), %d to go", study.study_name, self.storage,
+        self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        storage = make_storage(self.storage_url)
+        existing = self._existing(storage)
+        if existing is not None:
+            check_same_study(existing, self.directions, distributions, self.storage_url)
+        n_done = 0 if existing is None else sum(t.state in FINISHED for t in existing.get_trials(deepcopy=False))
+        study = optuna.create_study(study_name=self.study_name, storage=storage, sampler=self._sampler(n_done, distributions),
+                                    pruner=self._pruner(), directions=self.directions, load_if_exists=True)
+        if existing is None:
+            study.set_user_attr(SPACE_ATTR, space_signature(distributions))
+        log.info("Study %s in %s: %d finished trial(s), %d to go", study.study_name, self.storage_url,
                  n_done, max(0, self.n_trials - n_done))
+        self._finish_interrupted(study, fixed)
+        while (to_go := self.n_trials - sum(t.state in FINISHED for t in study.get_trials(deepcopy=False))) > 0:
+            trials = [study.ask(distributions) for _ in range(min(self.n_jobs, to_go))]
+            self._run(study, [t.number for t in trials], [t.params for t in trials], fixed)
+        self._save_results(study)
 
+    def _finish_interrupted(self, study: optuna.Study, fixed: dict[str, str]) -> None:
+        """Trials a killed process left ``RUNNING``: their recorded value, or run them again."""
         for frozen in [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.RUNNING]:
             value = self._recorded_value(frozen.number)
             if value is not None:
@@ -81,78 +106,158 @@ class _ResumableImpl(OptunaSweeperImpl):
                 study.tell(frozen.number, value)
             else:
                 log.info("trial %d was interrupted: running it again", frozen.number)
-                params = {**frozen.params, **fixed}
-                self._run(study, [frozen.number], [tuple(f"{k}={v}" for k, v in params.items())], directions)
+                self._run(study, [frozen.number], [dict(frozen.params)], fixed)
 
-        while (to_go := self.n_trials - sum(t.state in FINISHED for t in study.get_trials(deepcopy=False))) > 0:
-            trials = [study.ask() for _ in range(min(self.n_jobs, to_go))]
-            overrides = self._configure_trials(trials, distributions, fixed)
-            self._run(study, [t.number for t in trials], overrides, directions)
-        self._save_results(study, directions)
-
-    # -- helpers ---------------------------------------------------------------------------------
-    def _check_objective(self) -> None:
-        """A misspelled ``optimized_metric`` stops the sweep before its study is created, not
-        after each trial has trained (the sweep's data and model are built once and asked)."""
-        if not self.objective_key:
-            return
-        from argmine.training.train import check_objective
-
-        task_cfg = OmegaConf.masked_copy(self.config, [k for k in self.config if k != "hydra"])
-        check_objective(task_cfg, str(self.objective_key))
-
-    def _sampler(self, n_done: int) -> Any:
-        """The configured sampler, re-seeded with ``seed + n_done`` when resuming a seeded one."""
-        cfg = self.sampler_cfg
-        if n_done and cfg is not None and cfg.get("seed") is not None and not cfg.get("_partial_"):
-            return instantiate(OmegaConf.merge(cfg, {"seed": int(cfg.seed) + n_done}))
-        return self.sampler
-
-    def _recorded_value(self, number: int) -> float | None:
-        path = Path(str(self.sweep_dir)) / str(number) / "metrics.json"
-        if not self.objective_key or not path.is_file():
-            return None
-        try:
-            value = json.loads(path.read_text(encoding="utf-8")).get(self.objective_key)
-        except (OSError, json.JSONDecodeError):
-            return None
-        return float(value) if isinstance(value, (int, float)) and not math.isnan(value) else None
-
-    def _run(self, study: optuna.Study, numbers: list[int], overrides: Any, directions: list[str]) -> None:
-        """Launch trials as jobs numbered by their trial number; tell the study their values."""
-        groups: list[list[int]] = []
-        for i, number in enumerate(numbers):
-            if groups and numbers[groups[-1][-1]] + 1 == number:
-                groups[-1].append(i)
-            else:
-                groups.append([i])
+    def _run(self, study: optuna.Study, numbers: list[int], params: list[dict[str, Any]],
+             fixed: dict[str, str]) -> None:
+        """Launch trials as jobs numbered by their trial number; tell the study their outcome."""
         failures = 0
-        for group in groups:
-            returns = self.launcher.launch([overrides[i] for i in group], initial_job_idx=numbers[group[0]])
+        for group in _consecutive(numbers):
+            overrides = [trial_overrides(params[i], fixed) + self._trial_link(study, numbers[i]) for i in group]
+            returns = self.launcher.launch(overrides, initial_job_idx=numbers[group[0]])
             for i, ret in zip(group, returns, strict=True):
-                try:
-                    raw = ret.return_value
-                    values = [float(raw)] if len(directions) == 1 else [float(v) for v in raw]
-                    if any(math.isnan(v) for v in values):
-                        raise ValueError(f"objective is NaN (metric {self.objective_key!r})")
-                    study.tell(numbers[i], values if len(values) > 1 else values[0])
-                except Exception as exc:  # noqa: BLE001 - a failed job is a failed trial
-                    study.tell(numbers[i], state=TrialState.FAIL)
-                    log.warning("trial %d failed: %s", numbers[i], exc)
-                    failures += 1
+                failures += not self._tell(study, numbers[i], ret)
         if numbers and failures / len(numbers) > self.max_failure_rate:
             raise RuntimeError(f"{failures} of {len(numbers)} trial(s) failed "
                                f"(hydra.sweeper.max_failure_rate={self.max_failure_rate})")
 
-    def _save_results(self, study: optuna.Study, directions: list[str]) -> None:
+    def _trial_link(self, study: optuna.Study, number: int) -> list[str]:
+        """What a trial's run needs to report to its study (for pruning): ``optuna_trial=...``."""
+        if self.pruner_cfg is None or self.storage_url is None:
+            return []
+        return [f"optuna_trial={{storage:'{self.storage_url}',study_name:'{study.study_name}',number:{number}}}"]
+
+    def _tell(self, study: optuna.Study, number: int, ret: Any) -> bool:
+        """Record one job's outcome; False when the trial failed."""
+        trial = study.get_trials(deepcopy=False)[number]
+        try:
+            raw = ret.return_value
+        except Exception as exc:  # noqa: BLE001 - a failed job is a failed trial
+            study.tell(number, state=TrialState.FAIL)
+            log.warning("trial %d failed: %s", number, exc)
+            return False
+        if PRUNED_ATTR in trial.user_attrs:
+            study.tell(number, state=TrialState.PRUNED)
+            log.info("trial %d pruned after epoch %s", number, trial.user_attrs[PRUNED_ATTR])
+            return True
+        try:
+            values = [float(v) for v in (raw if isinstance(raw, (list, tuple)) else [raw])]
+            if len(values) != len(self.directions) or any(math.isnan(v) for v in values):
+                raise ValueError(f"objective {values} does not fit optimized_metric={self.objective!r}")
+        except (TypeError, ValueError) as exc:
+            study.tell(number, state=TrialState.FAIL)
+            log.warning("trial %d failed: %s", number, exc)
+            return False
+        study.tell(number, values if len(values) > 1 else values[0])
+        return True
+
+    # -- checks and parts ------------------------------------------------------------------------
+    def _check_directions(self) -> None:
+        bad = [d for d in self.directions if d not in ("minimize", "maximize")]
+        if bad:
+            raise ConfigError(f"hydra.sweeper.direction: {bad[0]!r} is not minimize or maximize")
+        metrics = self.objective if OmegaConf.is_list(self.objective) else [self.objective]
+        if self.objective is not None and len(metrics) != len(self.directions):
+            raise ConfigError(f"hydra.sweeper.direction has {len(self.directions)} direction(s) but "
+                              f"optimized_metric names {len(metrics)} metric(s)")
+        if self.pruner_cfg is not None and len(self.directions) > 1:
+            raise ConfigError("hydra.sweeper.pruner: Optuna prunes single-objective studies only")
+
+    def _check_objective(self) -> None:
+        """A misspelled ``optimized_metric`` stops the sweep before its study is created, not
+        after each trial has trained (the sweep's data and model are built once and asked)."""
+        if not self.objective:
+            return
+        from argmine.training.train import check_objective
+
+        task_cfg = OmegaConf.masked_copy(self.config, [k for k in self.config if k != "hydra"])
+        for name in (self.objective if OmegaConf.is_list(self.objective) else [self.objective]):
+            check_objective(task_cfg, str(name))
+
+    def _existing(self, storage: Any) -> optuna.Study | None:
+        if self.study_name is None:
+            return None
+        try:
+            return optuna.load_study(study_name=self.study_name, storage=storage)
+        except KeyError:
+            return None
+
+    def _sampler(self, n_done: int, distributions: dict[str, Any]) -> Any:
+        """The configured sampler, re-seeded with ``seed + n_done`` when resuming a seeded one;
+        a grid sampler (``_partial_: true``) gets the grid of the ``choice``/``range`` params."""
+        cfg = self.sampler_cfg
+        if cfg is None:
+            return None
+        if n_done and cfg.get("seed") is not None:
+            cfg = OmegaConf.merge(cfg, {"seed": int(cfg.seed) + n_done})
+        sampler = instantiate(cfg)
+        if isinstance(sampler, functools.partial):
+            sampler = sampler(search_space=grid_of(distributions))
+        return sampler
+
+    def _pruner(self) -> Any:
+        return None if self.pruner_cfg is None else instantiate(self.pruner_cfg)
+
+    def _recorded_value(self, number: int) -> float | None:
+        path = self.sweep_dir / str(number) / "metrics.json"
+        if not isinstance(self.objective, str) or not path.is_file():
+            return None
+        try:
+            value = json.loads(path.read_text(encoding="utf-8")).get(self.objective)
+        except (OSError, json.JSONDecodeError):
+            return None
+        return float(value) if isinstance(value, (int, float)) and not math.isnan(value) else None
+
+    def _save_results(self, study: optuna.Study) -> None:
         complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
         if not complete:
             return
-        if len(directions) == 1:
+        if len(self.directions) == 1:
             best = study.best_trial
             results: dict[str, Any] = {"name": "optuna", "best_params": best.params, "best_value": best.value}
             log.info("Best parameters: %s; best value: %s", best.params, best.value)
         else:
             results = {"name": "optuna", "solutions": [{"params": t.params, "values": t.values}
                                                        for t in study.best_trials]}
-        OmegaConf.save(OmegaConf.create(results), Path(str(self.sweep_dir)) / "optimization_results.yaml")
+        OmegaConf.save(OmegaConf.create(results), self.sweep_dir / "optimization_results.yaml")
+
+
+def check_same_study(study: optuna.Study, directions: list[str], distributions: dict[str, Any],
+                     storage: str | None) -> None:
+    """Refuse to add trials to a stored study made with other directions or another search space."""
+    stored = [d.name.lower() for d in study.directions]
+    hint = "give the sweep another name= (or hydra.sweeper.study_name=), or remove the study from " f"{storage}"
+    if stored != directions:
+        raise ConfigError(f"study {study.study_name!r} in {storage} optimizes {stored}, not {directions}: {hint}")
+    saved = study.user_attrs.get(SPACE_ATTR)
+    wanted = space_signature(distributions)
+    if saved is not None and saved != wanted:
+        old, new = json.loads(saved), json.loads(wanted)
+        differ = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        raise ConfigError(f"study {study.study_name!r} in {storage} has another search space "
+                          f"(differs in {', '.join(differ)}): {hint}")
+
+
+def grid_of(distributions: dict[str, Any]) -> dict[str, list[Any]]:
+    """The grid of a search space for Optuna's ``GridSampler``: every value of each parameter."""
+    grid: dict[str, list[Any]] = {}
+    for key, dist in distributions.items():
+        if isinstance(dist, optuna.distributions.CategoricalDistribution):
+            grid[key] = list(dist.choices)
+        elif isinstance(dist, optuna.distributions.IntDistribution) and not dist.log:
+            grid[key] = list(range(dist.low, dist.high + 1, dist.step))
+        else:
+            raise ConfigError(f"hydra.sweeper.params.{key}: a grid sampler needs choice() or range(), "
+                              "not an interval")
+    return grid
+
+
+def _consecutive(numbers: list[int]) -> list[list[int]]:
+    """Indices of ``numbers`` grouped into runs of consecutive trial numbers (one launch each)."""
+    groups: list[list[int]] = []
+    for i, number in enumerate(numbers):
+        if groups and numbers[groups[-1][-1]] + 1 == number:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups

@@ -25,7 +25,9 @@ def study_summary(storage: str, study_name: str) -> dict[str, Any]:
     """Best trial and every trial (number, state, value, params, job folder) of a stored study."""
     import optuna
 
-    study = optuna.load_study(study_name=study_name, storage=storage)
+    from argmine.training.pruning import make_storage
+
+    study = optuna.load_study(study_name=study_name, storage=make_storage(storage))
     trials = [
         {"number": t.number, "job": str(t.number), "state": t.state.name, "value": _clean(t.value),
          "params": dict(t.params),

@@ -68,7 +68,8 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
 
             record.fail("".join(traceback.format_exception(exc)).rstrip())
             raise
-        record.complete()
+        pruned = metrics.pop("pruned_after_epoch", None)
+        record.complete(None if pruned is None else int(pruned))
         result.update(metrics)
         for key in sorted(k for k in metrics if k.startswith("test/") and "/" not in k[5:]):
             print(f"{key}: {metrics[key]:.4f}")

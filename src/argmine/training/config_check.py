@@ -27,7 +27,7 @@ ARGMINE_EXTRA_KEYS = {
 }
 TOP_LEVEL_KEYS = {
     "task_name", "name", "tags", "seed", "deterministic", "cpu_portable", "ckpt_path", "train", "test",
-    "eval_checkpoint", "export", "optimized_metric", "cv", "data", "model", "trainer",
+    "eval_checkpoint", "export", "optimized_metric", "optuna_trial", "cv", "data", "model", "trainer",
     "callbacks", "logger", "paths", "extras", "stages", "hydra", "meta",
 }
 # the top-level keys' types (those that hold a value rather than a config group)

@@ -55,8 +55,13 @@ class RunRecord:
     def start(self) -> None:
         self._write()
 
-    def complete(self) -> None:
-        self.data.update(status="completed", finished=_now())
+    def complete(self, pruned_after_epoch: int | None = None) -> None:
+        """Training ended: ``completed``, or ``pruned`` (with the epoch) when an Optuna sweep's
+        pruner stopped it."""
+        if pruned_after_epoch is None:
+            self.data.update(status="completed", finished=_now())
+        else:
+            self.data.update(status="pruned", pruned_after_epoch=pruned_after_epoch, finished=_now())
         self._write()
 
     def fail(self, error: str, refused: bool = False) -> Path | None:

@@ -25,7 +25,7 @@ from typing import Any
 
 TABLE = Path(__file__).resolve().parents[1] / "resources" / "signatures.json"
 #: the packages whose classes the configs name
-PACKAGES = ("argmine", "torch", "lightning", "transformers", "hydra-core", "hydra-optuna-sweeper")
+PACKAGES = ("argmine", "torch", "lightning", "transformers", "hydra-core", "optuna")
 
 
 def installed_versions() -> dict[str, str | None]:

@@ -61,6 +61,33 @@ def build_callbacks(cfg: DictConfig | None, progress_bar: bool = True) -> list[p
     return callbacks
 
 
+def trial_pruning(cfg: DictConfig) -> Any:
+    """The pruning callback of an Optuna sweep trial (``optuna_trial`` set by the sweeper), or None."""
+    link = cfg.get("optuna_trial")
+    if not link:
+        return None
+    from hydra.core.hydra_config import HydraConfig
+
+    from argmine.training.pruning import OptunaPruning
+
+    # the pruner is not stored with the study: the trial builds the sweep's own (hydra.sweeper.pruner)
+    pruner_cfg = HydraConfig.get().sweeper.get("pruner") if HydraConfig.initialized() else None
+    if pruner_cfg is None:
+        raise ConfigError("optuna_trial is set by argmine's Optuna sweeper for a sweep with hydra.sweeper.pruner; "
+                          "this run has no pruner")
+    return OptunaPruning(str(link.storage), str(link.study_name), int(link.number), str(cfg.optimized_metric),
+                         pruner=instantiate(pruner_cfg))
+
+
+def mark_pruned(loggers: list[Any], epoch: int) -> None:
+    """Say in the W&B run (when one is logged) that the sweep's pruner stopped this trial."""
+    for logger in loggers:
+        if type(logger).__name__ == "WandbLogger":
+            run = logger.experiment
+            run.tags = (*run.tags, "pruned")
+            run.summary["pruned_after_epoch"] = epoch
+
+
 def build_loggers(cfg: DictConfig | None) -> list[Any]:
     return [instantiate(c) for c in (cfg or {}).values() if c is not None and "_target_" in c]
 
@@ -149,19 +176,21 @@ def train(cfg: DictConfig) -> dict[str, float]:
     model = build_model(cfg.model, datamodule)
     check_metric_names(cfg, model)  # before any logger (W&B) starts
     loggers = build_loggers(cfg.get("logger"))
-    trainer = instantiate(
-        cfg.trainer,
-        callbacks=build_callbacks(cfg.get("callbacks"), cfg.trainer.get("enable_progress_bar", True)),
-        logger=loggers or False,
-    )
+    pruning = trial_pruning(cfg)
+    callbacks = build_callbacks(cfg.get("callbacks"), cfg.trainer.get("enable_progress_bar", True))
+    trainer = instantiate(cfg.trainer, callbacks=callbacks + ([pruning] if pruning else []), logger=loggers or False)
     try:
         log_config(loggers, cfg)
         if cfg.train:
             with resume_checkpoint(cfg, run_dir, model, trainer) as ckpt_path, expected_lightning_warnings():
                 trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
         ckpt = pick_checkpoint(trainer, cfg.eval_checkpoint) if cfg.train else None
-        stages = ["val"] + (["test"] if cfg.test else [])
+        pruned = pruning.pruned_after_epoch if pruning else None
+        stages = ["val"] + (["test"] if cfg.test and pruned is None else [])  # a pruned trial is not tested
         metrics = run_stages(trainer, model, datamodule, stages, ckpt)
+        if pruned is not None:
+            metrics["pruned_after_epoch"] = pruned
+            mark_pruned(loggers, pruned)
         if trainer.global_rank == 0:
             write_metrics(run_dir / "metrics.json", metrics)
             write_predictions(model, run_dir / "predictions", trainer)

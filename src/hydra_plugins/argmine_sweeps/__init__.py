@@ -12,11 +12,11 @@ from typing import Any
 from hydra.plugins.sweeper import Sweeper
 
 
-class ResumableOptunaSweeper(Sweeper):
-    """Resumable Optuna sweeper; select with ``hydra.sweeper._target_`` (see docs/sweeps.md)."""
+class OptunaSweeper(Sweeper):
+    """argmine's Optuna sweeper; select with ``hydra.sweeper._target_`` (see docs/sweeps.md)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        from argmine.sweeps.optuna import ResumableOptunaSweeper as Implementation
+        from argmine.sweeps.optuna import OptunaSweeper as Implementation
 
         self.impl = Implementation(**kwargs)
 
@@ -27,4 +27,7 @@ class ResumableOptunaSweeper(Sweeper):
         return self.impl.sweep(arguments)
 
 
-__all__ = ["ResumableOptunaSweeper"]
+#: the name of earlier releases, kept for configs that name it
+ResumableOptunaSweeper = OptunaSweeper
+
+__all__ = ["OptunaSweeper", "ResumableOptunaSweeper"]
