@@ -69,11 +69,22 @@ def test_killed_sweep_resumes_with_the_remaining_trials(tmp_path: Path) -> None:
 
     summary = json.loads((sweep / "optuna_summary.json").read_text())
     assert summary["n_trials"] == 6 and [t["number"] for t in summary["trials"]] == [0, 1, 2, 3, 4, 5]
-    assert (sweep / "optuna_trials.png").stat().st_size > 1000
-    assert len(list(sweep.glob("optuna_param_*.png"))) == 5
+    for figure in ("optuna_history", "optuna_importances", "optuna_parallel", "optuna_slice"):
+        assert (sweep / f"{figure}.png").stat().st_size > 1000, figure
+    page = (sweep / "optuna_report.html").read_text()
+    assert page.count('src="data:image/png;base64,') == 4 and page.count("<tr>") == 7  # self-contained
 
     # a third call has nothing left to do
     third = run_argmine("train", "-m", *args, timeout=120)
     assert third.returncode == 0, third.stderr[-3000:]
     assert _launched_jobs(third.stdout + third.stderr) == []
     assert len(optuna.load_study(study_name=STUDY, storage=storage).trials) == 6
+
+    # best.yaml trains the best trial again: the same validation numbers at the same seed
+    best = study.best_trial
+    assert f"The best trial ({best.number}) of the Optuna study {STUDY}" in (sweep / "best.yaml").read_text()
+    again = run_argmine("train", f"experiment={sweep / 'best.yaml'}", f"paths.root_dir={tmp_path / 'best'}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    rerun = json.loads((Path(again.stdout.strip().splitlines()[-1]) / "metrics.json").read_text())
+    trial = json.loads((sweep / str(best.number) / "metrics.json").read_text())
+    assert {k: v for k, v in rerun.items() if k.startswith("val/")} == trial

@@ -36,6 +36,7 @@ from optuna.trial import TrialState
 
 from argmine.errors import ConfigError
 from argmine.quiet import plain_optuna_logs
+from argmine.sweeps.best_config import write_best_config
 from argmine.sweeps.search_space import parse_search_space, space_signature, trial_overrides
 from argmine.training.pruning import PRUNED_ATTR, make_storage
 
@@ -216,6 +217,10 @@ class OptunaSweeper(Sweeper):
             best = study.best_trial
             results: dict[str, Any] = {"name": "optuna", "best_params": best.params, "best_value": best.value}
             log.info("Best parameters: %s; best value: %s", best.params, best.value)
+            path = write_best_config(self.sweep_dir / str(best.number), self.sweep_dir / "best.yaml",
+                                     study_name=study.study_name, trial=best.number,
+                                     metric=str(self.objective), value=float(best.value))
+            log.info("The best trial as an experiment: argmine train experiment=%s", path)
         else:
             results = {"name": "optuna", "solutions": [{"params": t.params, "values": t.values}
                                                        for t in study.best_trials]}

@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from argmine.errors import ArgmineError, ConfigError
@@ -32,7 +33,7 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
     result: dict[str, float] = {}
 
     @hydra.main(version_base="1.3", config_path=str(configs_dir()), config_name=config_name)
-    def _main(cfg: DictConfig) -> float | None:
+    def _main(cfg: DictConfig) -> float | list[float | None] | None:
         from hydra.core.hydra_config import HydraConfig
 
         from argmine.quiet import quiet_lightning_tips
@@ -76,24 +77,29 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
             log_to_file(f"{key}: {metrics[key]:.4f}")
         print(HydraConfig.get().runtime.output_dir)
         objective = cfg.get("optimized_metric")
-        return metrics.get(objective) if objective else None
+        if isinstance(objective, str) or objective is None:
+            return metrics.get(objective) if objective else None
+        return [metrics.get(name) for name in objective]  # a multi-objective sweep
 
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    from argmine.training.experiment_file import resolve_experiment_file
+
     saved = sys.argv
-    sys.argv = [f"argmine-{task}", *argv]
     # let config errors reach us unformatted; we print them as one line below
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
-    try:
-        _main()
-    except (HydraException, OmegaConfBaseException) as exc:
-        from argmine.config_errors import describe
+    with ExitStack() as stack:
+        sys.argv = [f"argmine-{task}", *resolve_experiment_file(argv, stack, configs_dir())]
+        try:
+            _main()
+        except (HydraException, OmegaConfBaseException) as exc:
+            from argmine.config_errors import describe
 
-        print(f"argmine {task}: config error: {describe(exc)}", file=sys.stderr)
-        return 1
-    finally:
-        sys.argv = saved
+            print(f"argmine {task}: config error: {describe(exc)}", file=sys.stderr)
+            return 1
+        finally:
+            sys.argv = saved
     return 0
 
 

@@ -34,7 +34,7 @@ TOP_LEVEL_KEYS = {
 TOP_LEVEL_TYPES: dict[str, Any] = {
     "seed": int, "deterministic": bool, "cpu_portable": bool, "train": bool, "test": bool, "export": bool,
     "ckpt_path": str | None, "eval_checkpoint": typing.Literal["best", "last"],
-    "optimized_metric": str | None, "name": str, "task_name": str,
+    "optimized_metric": str | list | None, "name": str, "task_name": str,
 }
 # documented ranges of constructor arguments, by parameter name (whatever the target)
 RANGES: dict[str, tuple[str, Callable[[float], bool]]] = {
@@ -191,7 +191,9 @@ def check_metric_names(cfg: DictConfig, model: Any) -> None:
     if names is None:
         return
     known = names()
-    wanted = [("optimized_metric", cfg.get("optimized_metric"))]
+    objective = cfg.get("optimized_metric")
+    objectives = list(objective) if isinstance(objective, ListConfig) else [objective]
+    wanted = [("optimized_metric", metric) for metric in objectives]
     for name, callback in (cfg.get("callbacks") or {}).items():
         if isinstance(callback, DictConfig) and callback.get("monitor") is not None:
             wanted.append((f"callbacks.{name}.monitor", callback.get("monitor")))
