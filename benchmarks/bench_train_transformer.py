@@ -191,7 +191,7 @@ def c_f1_spread(runs: list[RunResult]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> Result:
     from transformers import AutoModelForTokenClassification
 
-    from argmine.models.encoders import default_encoder_path
+    from argmine.encoding.encoders import default_encoder_path
     from argmine.training.train import build_model
 
     overrides = list(args.overrides)

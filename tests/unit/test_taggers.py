@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from argmine.encoding.encoders import default_encoder_path, resolve_encoder
 from argmine.encoding.features import UNK, SubwordFeaturizer, WordCharFeaturizer
+from argmine.encoding.word_vectors import load_word_vectors
 from argmine.errors import ArgmineError
-from argmine.models.bilstm_cnn_crf import BiLSTMCNNCRF, load_word_vectors
-from argmine.models.encoders import default_encoder_path, resolve_encoder
+from argmine.models.bilstm_cnn_crf import BiLSTMCNNCRF
 from argmine.models.optim import layerwise_param_groups, linear_warmup_schedule
 from argmine.models.transformer_tagger import TransformerTagger, gather_first_subtokens
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import torch
 
+from argmine.encoding.encoders import resolve_encoder
+from argmine.encoding.word_vectors import encoder_word_vectors, load_word_vectors
 from argmine.errors import CheckpointError, ConfigError
 
 logger = logging.getLogger(__name__)
@@ -126,8 +128,6 @@ class WordCharFeaturizer:
         """Data-derived network arguments: vocabulary sizes (+ pre-trained embeddings)."""
         kwargs: dict[str, Any] = {"vocab_size": self.vocab_size, "num_chars": self.num_chars}
         if self.word_vectors:
-            from argmine.models.bilstm_cnn_crf import encoder_word_vectors, load_word_vectors
-
             if str(self.word_vectors).startswith("encoder:"):
                 encoder = str(self.word_vectors).split(":", 1)[1]
                 matrix, hits = encoder_word_vectors(encoder, self.word_to_id)
@@ -256,8 +256,6 @@ class SubwordFeaturizer:
         unit_position: bool = False,
     ) -> None:
         from transformers import AutoTokenizer
-
-        from argmine.models.encoders import resolve_encoder
 
         self.model_name_or_path = model_name_or_path
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_encoder(model_name_or_path))

@@ -8,9 +8,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from argmine.encoding.encoders import resolve_encoder
 from argmine.errors import CheckpointError
 from argmine.models.crf import AllowedTransitions
-from argmine.models.encoders import resolve_encoder
 from argmine.models.heads import TaggingHead
 from argmine.models.links import LinkHeadMixin
 from argmine.quiet import quiet_transformers_loading
