@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "train": ("argmine.training.commands:train_command", "train a model (Hydra overrides, -m for multirun)"),
-    "eval": ("argmine.training.commands:eval_command", "evaluate a checkpoint: argmine eval ckpt_path=PATH"),
+    "train": ("argmine.runs.commands:train_command", "train a model (Hydra overrides, -m for multirun)"),
+    "eval": ("argmine.runs.commands:eval_command", "evaluate a checkpoint: argmine eval ckpt_path=PATH"),
     "predict": ("argmine.predict.commands:predict_command", "annotate raw text with a trained model"),
     "data": ("argmine.corpora.commands:data_command", "corpus statistics, validation and download"),
     "sweep": ("argmine.sweeps.commands:sweep_command", "hyperparameter sweeps (W&B)"),

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from argmine.config_path import configs_dir
 from argmine.errors import ConfigError
-from argmine.training.commands import configs_dir
-from argmine.training.experiment_file import resolve_experiment_file
+from argmine.runs.experiment_file import resolve_experiment_file
 
 
 def test_a_file_is_copied_into_a_search_path_folder_for_the_command(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def settings() -> dict[str, dict[str, Any]]:
     """Experiment name -> its ``meta`` block, for experiments that carry paper numbers."""
     from omegaconf import OmegaConf
 
-    from argmine.training.commands import configs_dir
+    from argmine.config_path import configs_dir
 
     out = {}
     for path in sorted((configs_dir() / "experiment").glob("*.yaml")):

@@ -37,8 +37,8 @@ def sweep_command(argv: Sequence[str]) -> int:
         args = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0)
+    from argmine.config_path import configs_dir
     from argmine.sweeps import wandb_sweep as ws
-    from argmine.training.commands import configs_dir
     from argmine.training.loggers import wandb_mode
 
     definition = ws.load_definition(args.config)

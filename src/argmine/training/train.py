@@ -161,14 +161,6 @@ def export_evaluated(model: Any, folder: Path, cfg: DictConfig) -> None:
 def train(cfg: DictConfig) -> dict[str, float]:
     """Train, evaluate the best checkpoint on val and test, export, write metrics.json (and
     the decoded val/test documents to ``predictions/<stage>.jsonl``)."""
-    if cfg.get("cv") and cfg.cv.get("folds") and cfg.cv.get("fold") is None:
-        from argmine.sweeps.cv import run_cross_validation
-
-        return run_cross_validation(cfg, train)
-    if cfg.get("cv") and cfg.cv.get("fold") is not None:
-        from argmine.sweeps.cv import fold_config
-
-        cfg = fold_config(cfg)
     check_config(cfg)
     run_dir = Path(cfg.paths.output_dir)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)

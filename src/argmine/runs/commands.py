@@ -12,18 +12,10 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from argmine.errors import ArgmineError, ConfigError
+from argmine.config_path import configs_dir
+from argmine.errors import ArgmineError
 
 log = logging.getLogger("argmine")
-
-
-def configs_dir() -> Path:
-    """``$ARGMINE_CONFIG_DIR`` or the repository's ``configs/`` folder."""
-    env = os.environ.get("ARGMINE_CONFIG_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[3] / "configs"
-    if not (path / "train.yaml").is_file():
-        raise ConfigError(f"config folder not found at {path} (set ARGMINE_CONFIG_DIR)")
-    return path
 
 
 def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
@@ -45,12 +37,13 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
         try:
             check_config(cfg)  # before torch is imported or anything is written
             # torch and Lightning are imported only for a good config
+            from argmine.runs.dispatch import run_training
             from argmine.training import train as train_module
 
             route_library_logs()  # after Lightning's import, which installs its own handlers
             quiet_lightning_tips()
             train_module.configure_torch(bool(cfg.get("deterministic", False)), bool(cfg.get("cpu_portable", False)))
-            fn = train_module.train if task == "train" else train_module.evaluate
+            fn = run_training if task == "train" else train_module.evaluate
             metrics = fn(cfg)
         except ArgmineError as exc:
             record.fail(f"error: {exc}", refused=True)
@@ -84,7 +77,7 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from argmine.training.experiment_file import resolve_experiment_file
+    from argmine.runs.experiment_file import resolve_experiment_file
 
     saved = sys.argv
     # let config errors reach us unformatted; we print them as one line below
