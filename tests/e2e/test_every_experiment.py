@@ -23,7 +23,7 @@ import torch
 import yaml
 
 import argmine
-from argmine.predict.writers import prediction_record
+from argmine.io import prediction_record
 from conftest import REPO_ROOT, run_argmine
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]  # the first test makes the runs

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from argmine.training.export import load_module, read_checkpoint, read_model_folder
+from argmine.models.export import load_module, read_checkpoint, read_model_folder
 from conftest import run_argmine
 
 pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only

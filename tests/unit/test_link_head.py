@@ -81,9 +81,9 @@ def test_link_scorer_learns_gold_links_of_two_rows(context: bool) -> None:
 def test_tiny_minilm_joint_model_with_link_head_overfits(tmp_path, sample_structure_dm, overfit_trainer) -> None:
     from argmine.encoding.features import SubwordFeaturizer
     from argmine.models import TaggerModule
+    from argmine.models.export import export_model, load_module
     from argmine.models.transformer_tagger import TransformerTagger
     from argmine.predict.predictor import Predictor
-    from argmine.training.export import export_model, load_module
 
     pl.seed_everything(0)
     dm = sample_structure_dm()

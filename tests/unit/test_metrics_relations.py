@@ -232,7 +232,7 @@ def test_relation_breakdown_script_on_the_sample_corpus(tmp_path, capsys) -> Non
 
     from argmine.corpora import load_corpus
     from argmine.documents import Document
-    from argmine.predict.writers import jsonl_line
+    from argmine.io import jsonl_line
 
     docs = load_corpus("sample").documents[:5]
     # perfect predictions, except the first document loses its relations

@@ -11,8 +11,8 @@ from argmine.data.pairs import PairDataModule
 from argmine.data.predicted import read_predicted_components, snap_to_tokens
 from argmine.documents import Span
 from argmine.errors import ConfigError, DocumentError
+from argmine.io import jsonl_line
 from argmine.models.pipeline import linked_documents, score_documents
-from argmine.predict.writers import jsonl_line
 
 SPLITS = {"train": "train", "test": "train"}
 

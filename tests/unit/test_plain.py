@@ -48,7 +48,7 @@ def test_a_non_plain_value_is_refused_naming_its_key() -> None:
 
 @pytest.mark.slow  # trains the shared sample run (trained_run)
 def test_tagger_refuses_to_save_a_checkpoint_that_would_not_load(trained_run: Path) -> None:
-    from argmine.training.export import load_module
+    from argmine.models.export import load_module
 
     module = load_module(trained_run / "model")
     checkpoint: dict = {"state_dict": module.state_dict(), "extra": {"bad": object()}}

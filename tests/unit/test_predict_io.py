@@ -8,10 +8,11 @@ import pytest
 
 from argmine.documents import Document, Relation, Span
 from argmine.errors import ConfigError
+from argmine.io import prediction_record
 from argmine.predict.commands import parse_formats
 from argmine.predict.inputs import InputError, collect_sources, decode
 from argmine.predict.labels import UnifiedMapper
-from argmine.predict.writers import brat_ann, brat_conf, prediction_record
+from argmine.predict.writers import brat_ann, brat_conf
 
 
 def test_decode_keeps_crlf_and_drops_bom() -> None:

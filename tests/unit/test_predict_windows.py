@@ -17,10 +17,10 @@ import torch
 from argmine.encoding.features import SubwordFeaturizer
 from argmine.encoding.tags import TagVocab
 from argmine.errors import ConfigError
+from argmine.models.export import export_model
 from argmine.models.module import TaggerModule
 from argmine.models.transformer_tagger import TransformerTagger
 from argmine.predict.predictor import Predictor
-from argmine.training.export import export_model
 
 TINY_BERT = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 8, "num_hidden_layers": 1,
              "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 64}

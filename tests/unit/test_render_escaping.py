@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 from argmine.documents import Document, Relation, Span
-from argmine.predict.render import render_app_page, render_html
 from argmine.predict.server import make_server
+from argmine.render import render_app_page, render_html
 
 TAG = "<script>alert(1)</script>"
 BREAKOUT = '"><img src=x onerror=alert(1)>'

@@ -158,7 +158,8 @@ class Sink:
     """Sends each predicted document to the chosen formats (files under ``out`` or stdout)."""
 
     def __init__(self, formats: list[str], out: Path | None, predictor: Any) -> None:
-        from argmine.predict.writers import AtomicStream, rich_styles
+        from argmine.io import AtomicStream
+        from argmine.predict.writers import rich_styles
 
         self.formats = formats
         self.out = out
@@ -181,8 +182,8 @@ class Sink:
             self.styles = rich_styles(self.span_labels)
 
     def add(self, doc: Document) -> None:
+        from argmine.io import jsonl_line
         from argmine.predict.writers import (
-            jsonl_line,
             plain_document,
             rich_document,
             rich_styles,
@@ -220,7 +221,8 @@ class Sink:
                 self.html_docs.append(doc)
 
     def finish(self) -> None:
-        from argmine.predict.writers import atomic_write, brat_conf, brat_visual_conf, html_page
+        from argmine.io import atomic_write
+        from argmine.predict.writers import brat_conf, brat_visual_conf, html_page
 
         for stream in self.streams.values():
             stream.commit()

@@ -79,7 +79,7 @@ class Predictor:
         """
         import json
 
-        from argmine.training.export import MODEL_FILE, load_module
+        from argmine.models.export import MODEL_FILE, load_module
 
         check_schema_option(schema)
         path = Path(path)

@@ -64,7 +64,7 @@ class PredictHandler(BaseHTTPRequestHandler):
         self._json(status, {"error": message})
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        from argmine.predict.render import render_app_page
+        from argmine.render import render_app_page
 
         path = self.path.split("?", 1)[0]
         if path in ("/", "/index.html"):
@@ -76,7 +76,7 @@ class PredictHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, f"no such path {path!r}; use GET / or POST /predict")
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
-        from argmine.predict.writers import prediction_record
+        from argmine.io import prediction_record
 
         if self.path.split("?", 1)[0] != "/predict":
             self._error(HTTPStatus.NOT_FOUND, f"no such path {self.path!r}; use POST /predict")

@@ -6,78 +6,17 @@ run never leaves a partial file that looks finished.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from argmine.documents import Document
-from argmine.predict.render import label_colors, render_html
+from argmine.io import atomic_write
+from argmine.render import label_colors, render_html
 
 FORMATS = ("jsonl", "brat", "html", "text")
-
-
-def _strings(attributes: Mapping[str, Any]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in attributes.items()}
-
-
-def prediction_record(doc: Document) -> dict[str, Any]:
-    """The jsonl object of one document (``text[start:end] == span["text"]`` for every span).
-
-    ``attributes`` carries what the model predicts beside the label: a structure model's claim
-    ``stance`` (``For``/``Against``) and the derived ``counter_argument`` (``"true"``/``"false"``).
-    """
-    return {
-        "id": doc.id,
-        "text": doc.text,
-        "spans": [
-            {"id": s.id, "start": s.start, "end": s.end, "label": s.label,
-             "score": None if s.score is None else round(float(s.score), 4), "text": doc.text[s.start:s.end],
-             "attributes": _strings(s.attributes)}
-            for s in doc.spans
-        ],
-        "relations": [
-            {"source": r.source, "target": r.target, "label": r.label,
-             "score": None if r.score is None else round(float(r.score), 4),
-             "attributes": _strings(r.attributes)}
-            for r in doc.relations
-        ],
-    }
-
-
-def jsonl_line(doc: Document) -> str:
-    return json.dumps(prediction_record(doc), ensure_ascii=False) + "\n"
-
-
-def atomic_write(path: Path, content: str) -> None:
-    """Write ``content`` (UTF-8, newlines untouched) to ``path`` via ``path.part`` + rename."""
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(content)
-    os.replace(tmp, path)
-
-
-class AtomicStream:
-    """A text file written line by line to ``path.part``; :meth:`commit` renames it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tmp = path.with_name(path.name + ".part")
-        self.fh: IO[str] = self.tmp.open("w", encoding="utf-8", newline="")
-
-    def write(self, text: str) -> None:
-        self.fh.write(text)
-
-    def commit(self) -> None:
-        self.fh.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        self.fh.close()
-        self.tmp.unlink(missing_ok=True)
 
 
 # -- brat ------------------------------------------------------------------------------------------
@@ -207,7 +146,7 @@ def rich_document(doc: Document, styles: dict[str, str]) -> Any:
 
 
 def _verb(label: str) -> str:
-    from argmine.predict.render import relation_verb
+    from argmine.render import relation_verb
 
     return relation_verb(label)
 

@@ -10,6 +10,7 @@ from typing import Any
 import lightning.pytorch as pl
 
 from argmine.documents import Document, Span
+from argmine.render import render_html
 
 
 def span_confusion(predicted: list[Document], gold: list[Document]) -> tuple[list[str], list[list[int]]]:
@@ -71,10 +72,8 @@ class WandbReport(pl.Callback):
         loggers = [lg for lg in trainer.loggers if isinstance(lg, WandbLogger)]
         if not loggers or trainer.global_rank != 0:
             return
-        import wandb
+        import wandb  # deferred: only runs that log to W&B import it
         from PIL import Image
-
-        from argmine.predict.render import render_html
 
         run = loggers[0].experiment
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}

@@ -23,7 +23,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from argmine.errors import CheckpointError
-from argmine.training.export import load_checkpoint_file
+from argmine.models.export import load_checkpoint_file
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from argmine.data.datamodule import ArgumentDataModule
 from argmine.errors import ConfigError
+from argmine.models.export import export_model, load_module
 from argmine.portable import check_portable_cpu
 from argmine.quiet import expected_lightning_warnings
 from argmine.training.callbacks import CrashAfterSteps
 from argmine.training.config_check import check_config, check_metric_names
-from argmine.training.export import export_model, load_module
 from argmine.training.loggers import finish_wandb
 from argmine.training.resume import resume_checkpoint
 
@@ -139,7 +139,7 @@ def write_predictions(model: Any, folder: Path, trainer: pl.Trainer) -> None:
     """The decoded documents of each evaluated stage as ``folder/<stage>.jsonl`` (the
     ``argmine predict`` jsonl format): input of the pipeline relation step, or error analysis.
     Skipped under data parallelism (each rank holds only its share of the documents)."""
-    from argmine.predict.writers import atomic_write, jsonl_line
+    from argmine.io import atomic_write, jsonl_line
 
     predictions = getattr(model, "predictions", None) or {}
     if not predictions or trainer.world_size > 1:

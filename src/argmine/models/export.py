@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from argmine.errors import CheckpointError
+from argmine.models.module import TaggerModule
 
 MODEL_FILE = "argmine.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -79,8 +80,6 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.T
 
 def load_module(path: str | Path, **kwargs: Any) -> Any:
     """A :class:`~argmine.models.TaggerModule` from an exported folder or a checkpoint file."""
-    from argmine.models.module import TaggerModule
-
     path = Path(path)
     if path.is_dir():
         state, weights = read_model_folder(path)
