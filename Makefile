@@ -33,8 +33,10 @@ test: install
 test-fast: install
 	WANDB_MODE=$${WANDB_MODE:-disabled} $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10 -n 2 --dist loadfile -m "not slow" tests
 
+# ruff, and the layers contracts of pyproject.toml ([tool.importlinter]; docs/internals.md)
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/lint-imports
 
 bench: install
 	$(PY) -m benchmarks $(NAME)
