@@ -31,7 +31,7 @@ def _aae_doc() -> Document:
 
 
 def test_config_dir_is_the_repository_configs() -> None:
-    assert config_dir() == Path(__file__).resolve().parents[2] / "configs"
+    assert config_dir() == Path(__file__).resolve().parents[1] / "configs"
     assert (config_dir() / "schema" / "unified.yaml").is_file()
 
 
