@@ -15,6 +15,7 @@ def load(path: str, **kwargs: object) -> object:
 
     ``DIR`` is an exported model folder (``<run>/model``) or a checkpoint file.
     """
+    # deferred: the predictor imports torch; `import argmine` stays cheap
     from argmine.predict.predictor import load as _load
 
     return _load(path, **kwargs)

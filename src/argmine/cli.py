@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0
     if args[0] in {"--version", "-V"}:
+        # deferred: only --version needs it
         from argmine import __version__
 
         print(f"argmine {__version__}")
@@ -45,10 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     target, _ = COMMANDS[name]
     module_name, func_name = target.split(":")
+    # deferred: only a command needs it; `argmine --help` imports nothing beyond this module
     from argmine.portable import set_portable_env, wants_portable
 
     if wants_portable(rest):  # CPU settings that torch reads only when it starts
         set_portable_env()
+    # deferred: as above, only a command's errors are caught
     from argmine.errors import ArgmineError
 
     try:

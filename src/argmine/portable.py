@@ -42,6 +42,7 @@ def set_portable_env() -> None:
 def check_portable_cpu() -> None:
     """Raise :class:`ConfigError` unless this process runs torch's baseline kernels and MKL's
     compatible mode (i.e. the variables were set before torch started)."""
+    # deferred: this module runs before torch starts (set_portable_env); only the check needs torch
     import torch
 
     capability = torch.backends.cpu.get_cpu_capability()

@@ -47,6 +47,7 @@ def expected_lightning_warnings() -> Iterator[None]:
 def quiet_transformers_loading() -> Iterator[None]:
     """Around ``from_pretrained``: transformers at error verbosity, without progress bars; the
     previous settings come back afterwards."""
+    # deferred: transformers is slow to import; only transformer models need it
     from transformers.utils import logging as hf_logging
 
     level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
@@ -62,6 +63,7 @@ def quiet_transformers_loading() -> Iterator[None]:
 
 def plain_optuna_logs() -> None:
     """Optuna's records through the root logger (the run's handlers) instead of its coloured one."""
+    # deferred: only Optuna sweeps import optuna
     import optuna
 
     optuna.logging.disable_default_handler()

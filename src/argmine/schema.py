@@ -63,6 +63,7 @@ def config_dir() -> Path:
 def _plain(value: Any) -> Any:
     """OmegaConf containers (as Hydra passes them) to plain dicts and lists."""
     try:
+        # deferred: `import argmine.schema` stays free of omegaconf (only Hydra's configs need it)
         from omegaconf import DictConfig, ListConfig, OmegaConf
     except ImportError:  # pragma: no cover - omegaconf is a dependency
         return value
@@ -319,6 +320,7 @@ def _as_set(value: Any) -> set[str]:
 
 def load_schema(name_or_path: str | Path) -> LabelSchema:
     """Read a schema: a name under ``configs/schema/`` (``native``, ``unified``) or a YAML path."""
+    # deferred: `import argmine.schema` stays free of omegaconf; only reading a schema file needs it
     from omegaconf import OmegaConf
 
     candidate = Path(name_or_path)

@@ -29,6 +29,7 @@ MAX_VALUES = 20  # attributes with more distinct values (ids, URLs) are only cou
 def _tokenizer() -> tuple[str, Tokenizer]:
     """Word tokenizer used for token counts: argmine.text.tokenize when present, else whitespace."""
     try:
+        # deferred: loads NLTK; only token counts need it (whitespace counts if it is missing)
         from argmine.text.tokenize import word_spans
     except ImportError:
         return "whitespace", lambda text: len(text.split())
@@ -135,6 +136,7 @@ def corpus_stats(corpus: Corpus, docs: Sequence[Document] | None = None) -> dict
 
 
 def _print_tables(stats: dict[str, Any], schema: str) -> None:
+    # deferred: only the table output needs rich (not --json)
     from rich.console import Console
     from rich.table import Table
 
@@ -173,6 +175,7 @@ def _stats(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.name, args.root, **_reader_options(args))
     docs = corpus.split(args.split) if args.split else corpus.documents
     if args.schema != "native":
+        # deferred: only a --schema option needs label schemas (and omegaconf to read them)
         from argmine.schema import load_schema
 
         docs = load_schema(args.schema).apply_all(docs, args.name)
@@ -196,6 +199,7 @@ def _validate(args: argparse.Namespace) -> int:
     except DocumentError as exc:
         problems.append(Problem(str(args.root or args.name), None, str(exc)))
     if corpus is not None and args.schema:
+        # deferred: only a --schema option needs label schemas (and omegaconf to read them)
         from argmine.schema import load_schema
 
         schema = load_schema(args.schema)
@@ -217,6 +221,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 # -- download ------------------------------------------------------------------------------------
 def _download(args: argparse.Namespace) -> int:
+    # deferred: only `data download` needs the download code (urllib, tarfile, zipfile)
     from argmine.corpora.download import download
 
     spec = get_spec(args.name)

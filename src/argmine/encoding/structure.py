@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from argmine.documents import Relation, Span
+from argmine.encoding.tags import tags_to_spans
 from argmine.errors import DocumentError
 
 __all__ = [
@@ -144,8 +145,6 @@ def structure_from_tags(
     ``relation`` with ``target=None``; a span without a link has both ``None``. Used to
     supervise a link scorer from the same tags the tagger learns.
     """
-    from argmine.encoding.tags import tags_to_spans
-
     spans = tags_to_spans([(i, i + 1) for i in range(len(tags))], tags, scheme)
     out: list[tuple[int, int, str, int | None, str | None]] = []
     for i, (first, end, label) in enumerate(spans):

@@ -11,13 +11,17 @@ character spans (and relations for ``target=structure``) and updates one metric 
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
+import random
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import lightning.pytorch as pl
+import numpy as np
 import torch
 from lightning.pytorch.utilities import rank_zero_warn
 from torchmetrics import MeanMetric
@@ -386,9 +390,6 @@ class TaggerModule(pl.LightningModule):
     def logged_metric_names(self) -> set[str]:
         """Every metric name this model logs (``train/loss``, ``val/...``, ``test/...``), read
         from fresh copies of its stage metrics: they follow the labels, target and schema."""
-        import copy
-        import warnings
-
         names = {"train/loss", "train/loss_step", "train/loss_epoch"}
         for stage in ("val", "test"):
             with warnings.catch_warnings():  # computing an empty copy: torchmetrics warns that nothing was updated
@@ -499,10 +500,6 @@ def _stitch(n_tokens: int, windows: list[tuple[Any, ...]], field: int) -> torch.
 
 def rng_state() -> dict[str, Any]:
     """Python, numpy and torch RNG states as tensors and plain values (``weights_only``-safe)."""
-    import random
-
-    import numpy as np
-
     kind, keys, pos, has_gauss, cached = np.random.get_state()
     return {
         "torch": torch.get_rng_state(),
@@ -513,10 +510,6 @@ def rng_state() -> dict[str, Any]:
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    import random
-
-    import numpy as np
-
     torch.set_rng_state(state["torch"])
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))

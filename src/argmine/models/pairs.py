@@ -33,10 +33,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from argmine.data.pairs import NUM_STRUCTURAL_FEATURES
 from argmine.errors import CheckpointError, ConfigError
 from argmine.metrics.gold import MacroF1, pair_link_labels
 from argmine.models.bilstm_cnn_crf import CharCNN, MaskedBiLSTM, WordEmbedding
 from argmine.models.dropout import FastDropout
+from argmine.models.pipeline import linked_documents, score_documents
 
 LINK_LABELS = ["linked", "not-linked"]
 STANCE_LABELS = ["support", "attack"]
@@ -65,8 +67,6 @@ class PairEncoder(nn.Module):
         word_dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        from argmine.data.pairs import NUM_STRUCTURAL_FEATURES
-
         self.num_features = NUM_STRUCTURAL_FEATURES if structural_features else 0
         self.word_embed = WordEmbedding(
             vocab_size, word_dim, pretrained_embeddings, freeze_embeddings, word_dropout, init="normal"
@@ -270,8 +270,6 @@ class ComponentPairModule(pl.LightningModule):
             self._pipeline_outputs[index] = ([STANCE_LABELS[k] for k in stances], links)
 
     def _finish_pipeline(self) -> None:
-        from argmine.models.pipeline import linked_documents, score_documents
-
         dm = self.trainer.datamodule
         predicted = linked_documents(
             dm.documents["test"], dm.records["test"], self._pipeline_outputs, dm.relation_names, dm.stance_values

@@ -80,6 +80,7 @@ class TransformerTagger(LinkHeadMixin, nn.Module):
         link_context: bool = False,
     ) -> None:
         super().__init__()
+        # deferred: transformers is slow to import; loaded when a tagger is built, not on import
         from transformers import AutoConfig, AutoModel
 
         if head not in ("softmax", "crf"):
@@ -120,6 +121,7 @@ class TransformerTagger(LinkHeadMixin, nn.Module):
 
         Load the exported state dict afterwards; nothing is downloaded.
         """
+        # deferred: transformers is slow to import; loaded when a tagger is built, not on import
         from transformers import AutoConfig
 
         if isinstance(config, dict):

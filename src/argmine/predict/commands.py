@@ -14,8 +14,18 @@ from typing import Any
 
 from argmine.documents import Document
 from argmine.errors import ArgmineError, ConfigError
+from argmine.io import AtomicStream, atomic_write, jsonl_line
 from argmine.predict.inputs import InputError, Source, check_encoding, collect_sources, read_all
-from argmine.predict.writers import FORMATS
+from argmine.predict.writers import (
+    FORMATS,
+    brat_conf,
+    brat_visual_conf,
+    html_page,
+    plain_document,
+    rich_document,
+    rich_styles,
+    write_brat,
+)
 
 CHUNK_DOCUMENTS = 16
 
@@ -78,6 +88,7 @@ def predict_command(argv: Sequence[str]) -> int:
             raise ConfigError(f"--out {args.out} exists and is not a folder")
         args.out.mkdir(parents=True, exist_ok=True)
 
+    # deferred: the predictor imports torch; input and --out errors come first without it
     from argmine.predict.predictor import Predictor
 
     predictor = Predictor.load(args.model, batch_size=args.batch_size, schema=args.schema,
@@ -146,6 +157,7 @@ def _predict(predictor: Any, sources: list[Source],
 
 def _progress(total: int) -> Any:
     """A Rich progress bar on stderr (shown for several inputs on a terminal)."""
+    # deferred: rich is loaded only once predicting starts
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -158,9 +170,6 @@ class Sink:
     """Sends each predicted document to the chosen formats (files under ``out`` or stdout)."""
 
     def __init__(self, formats: list[str], out: Path | None, predictor: Any) -> None:
-        from argmine.io import AtomicStream
-        from argmine.predict.writers import rich_styles
-
         self.formats = formats
         self.out = out
         self.predictor = predictor
@@ -176,20 +185,13 @@ class Sink:
                 self.streams["text"] = AtomicStream(out / "predictions.txt")
         self.console = None  # colours on a terminal; piped or redirected text marks spans in brackets
         if out is None and "text" in formats and sys.stdout.isatty():
+            # deferred: only colour output on a terminal needs rich's console
             from rich.console import Console
 
             self.console = Console(highlight=False)
             self.styles = rich_styles(self.span_labels)
 
     def add(self, doc: Document) -> None:
-        from argmine.io import jsonl_line
-        from argmine.predict.writers import (
-            plain_document,
-            rich_document,
-            rich_styles,
-            write_brat,
-        )
-
         self.span_labels.update(s.label for s in doc.spans)
         self.relation_labels.update(r.label for r in doc.relations)
         for span in doc.spans:
@@ -221,9 +223,6 @@ class Sink:
                 self.html_docs.append(doc)
 
     def finish(self) -> None:
-        from argmine.io import atomic_write
-        from argmine.predict.writers import brat_conf, brat_visual_conf, html_page
-
         for stream in self.streams.values():
             stream.commit()
         if self.out is None:

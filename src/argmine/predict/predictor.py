@@ -9,6 +9,7 @@ before decoding, so spans crossing a window border are kept whole.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,11 @@ import torch
 
 from argmine.data.datamodule import featurize_unit, window_length
 from argmine.documents import Document, Span
+from argmine.encoding.stance import derive_counter_arguments
 from argmine.encoding.units import UNIT_KINDS, Unit, make_units
 from argmine.errors import ArgmineError, ConfigError
+from argmine.models.export import MODEL_FILE, load_module
+from argmine.models.module import _renumber, window_entry
 from argmine.predict.labels import UnifiedMapper, check_schema_option
 from argmine.text.tokenize import paragraph_spans
 
@@ -77,10 +81,6 @@ class Predictor:
         (:mod:`argmine.predict.labels`); ``"native"`` keeps the model's labels. ``max_length`` /
         ``stride`` change the sub-word window size and overlap of transformer models.
         """
-        import json
-
-        from argmine.models.export import MODEL_FILE, load_module
-
         check_schema_option(schema)
         path = Path(path)
         if not path.exists():
@@ -156,8 +156,6 @@ class Predictor:
 
     @torch.inference_mode()
     def _predict_documents(self, docs: list[Document], batch_size: int) -> list[Document]:
-        from argmine.models.module import _renumber, window_entry
-
         module = self.module
         units: list[tuple[int, Unit]] = []
         for di, doc in enumerate(docs):
@@ -188,8 +186,6 @@ class Predictor:
             spans, relations = module.unit_structure(unit.tokens, tag_ids, conf, collected[ui])
             per_doc[di][0].extend(spans)
             per_doc[di][1].extend(relations)
-        from argmine.encoding.stance import derive_counter_arguments
-
         out = []
         for di, doc in enumerate(docs):
             spans, relations = _renumber(*per_doc[di])

@@ -64,6 +64,7 @@ class PredictHandler(BaseHTTPRequestHandler):
         self._json(status, {"error": message})
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        # deferred: only GET / renders the page
         from argmine.render import render_app_page
 
         path = self.path.split("?", 1)[0]
@@ -76,6 +77,7 @@ class PredictHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.NOT_FOUND, f"no such path {path!r}; use GET / or POST /predict")
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        # deferred: only POST /predict writes prediction records
         from argmine.io import prediction_record
 
         if self.path.split("?", 1)[0] != "/predict":
@@ -137,6 +139,7 @@ def serve_command(argv: Sequence[str]) -> int:
     parser.add_argument("--schema", default="unified", choices=["unified", "native"])
     parser.add_argument("--batch-size", type=int, default=16)
     args = parser.parse_args(list(argv))
+    # deferred: the predictor imports torch; `argmine serve --help` and argument errors stay fast
     from argmine.predict.predictor import Predictor
 
     predictor = Predictor.load(args.model, batch_size=args.batch_size, schema=args.schema)

@@ -6,6 +6,7 @@ run never leaves a partial file that looks finished.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -14,7 +15,7 @@ from typing import Any
 
 from argmine.documents import Document
 from argmine.io import atomic_write
-from argmine.render import label_colors, render_html
+from argmine.render import label_colors, relation_verb, render_html
 
 FORMATS = ("jsonl", "brat", "html", "text")
 
@@ -127,6 +128,7 @@ def summary_line(doc: Document) -> str:
 
 def rich_document(doc: Document, styles: dict[str, str]) -> Any:
     """The document as a Rich renderable: spans coloured by label, then relations and a summary."""
+    # deferred: only colour output on a terminal needs rich
     from rich.console import Group
     from rich.text import Text
 
@@ -146,15 +148,11 @@ def rich_document(doc: Document, styles: dict[str, str]) -> Any:
 
 
 def _verb(label: str) -> str:
-    from argmine.render import relation_verb
-
     return relation_verb(label)
 
 
 def _crlf_shift(text: str) -> Any:
     """Offsets in ``text`` -> offsets after replacing each ``\\r\\n`` by ``\\n``."""
-    import bisect
-
     crlf = [m.start() for m in re.finditer("\r\n", text)]
     return lambda i: i - bisect.bisect_left(crlf, i - 1) if crlf else i
 

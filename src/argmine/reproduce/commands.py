@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from argmine.config_path import configs_dir
 from argmine.errors import ArgmineError
 
 REPO = Path(__file__).resolve().parents[3]
@@ -35,16 +37,13 @@ def experiments_dir() -> Path:
 def quick_dir(name: str) -> Path:
     """Where ``--quick`` results go: beside the runs (``$ARGMINE_OUTPUT_DIR`` or ``outputs/``),
     never under ``experiments/``, whose results make the reproduction table."""
-    import os
-
     return REPO / os.environ.get("ARGMINE_OUTPUT_DIR", "outputs") / "reproduce_quick" / name
 
 
 def settings() -> dict[str, dict[str, Any]]:
     """Experiment name -> its ``meta`` block, for experiments that carry paper numbers."""
+    # deferred: omegaconf loads only after the arguments parse (`reproduce --help` stays fast)
     from omegaconf import OmegaConf
-
-    from argmine.config_path import configs_dir
 
     out = {}
     for path in sorted((configs_dir() / "experiment").glob("*.yaml")):
@@ -63,8 +62,6 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    import os
-
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from argmine.config_path import configs_dir
 from argmine.errors import ArgmineError
+from argmine.runs.experiment_file import resolve_experiment_file
 
 log = logging.getLogger("argmine")
 
 
 def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
+    # deferred: Hydra loads only when train or eval runs, not for `argmine --help`
     import hydra
     from omegaconf import DictConfig
 
@@ -26,8 +28,10 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
 
     @hydra.main(version_base="1.3", config_path=str(configs_dir()), config_name=config_name)
     def _main(cfg: DictConfig) -> float | list[float | None] | None:
+        # deferred: needed only inside the Hydra app
         from hydra.core.hydra_config import HydraConfig
 
+        # deferred: loaded only inside a started run (config_check brings omegaconf and the signatures)
         from argmine.quiet import quiet_lightning_tips
         from argmine.training.config_check import check_config
         from argmine.training.run_record import RunRecord, log_to_file, route_library_logs
@@ -36,7 +40,7 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
         record.start()
         try:
             check_config(cfg)  # before torch is imported or anything is written
-            # torch and Lightning are imported only for a good config
+            # deferred: torch and Lightning are imported only for a good config
             from argmine.runs.dispatch import run_training
             from argmine.training import train as train_module
 
@@ -58,6 +62,7 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
             record.fail(f"stopped (interrupted, or exited with status {exc.code})")
             raise
         except BaseException as exc:
+            # deferred: only a crashed run formats a traceback
             import traceback
 
             record.fail("".join(traceback.format_exception(exc)).rstrip())
@@ -74,10 +79,9 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
             return metrics.get(objective) if objective else None
         return [metrics.get(name) for name in objective]  # a multi-objective sweep
 
+    # deferred: with `import hydra` above, loaded only when train or eval runs
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
-
-    from argmine.runs.experiment_file import resolve_experiment_file
 
     saved = sys.argv
     # let config errors reach us unformatted; we print them as one line below
@@ -87,6 +91,7 @@ def _run_hydra(config_name: str, argv: Sequence[str], task: str) -> int:
         try:
             _main()
         except (HydraException, OmegaConfBaseException) as exc:
+            # deferred: only a config error needs the formatter
             from argmine.config_errors import describe
 
             print(f"argmine {task}: config error: {describe(exc)}", file=sys.stderr)

@@ -37,6 +37,7 @@ def sweep_command(argv: Sequence[str]) -> int:
         args = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0)
+    # deferred: training.loggers imports Lightning; argument errors and --help stay fast
     from argmine.config_path import configs_dir
     from argmine.sweeps import wandb_sweep as ws
     from argmine.training.loggers import wandb_mode
@@ -60,6 +61,7 @@ def sweep_command(argv: Sequence[str]) -> int:
 
 
 def _run_online(spec: dict, project: str, entity: str | None, count: int | None) -> int:
+    # deferred: only an online sweep imports wandb
     import wandb
 
     try:

@@ -32,6 +32,8 @@ from argmine.corpora import Corpus, load_corpus
 from argmine.data.datamodule import group_of
 from argmine.documents import Document
 from argmine.errors import ConfigError
+from argmine.training.multirun import summarize_stats
+from argmine.training.train import write_metrics
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +124,6 @@ def fold_config(cfg: DictConfig, fold: Fold | None = None, has_test: bool = True
 def run_cross_validation(cfg: DictConfig, train_fn: Callable[[DictConfig], dict[str, float]]) -> dict[str, float]:
     """Run every fold (``<run>/fold_<i>/``), then write ``<run>/cv_summary.{json,md}`` and
     ``<run>/metrics.json`` (the per-metric means over folds); return the means."""
-    from argmine.training.multirun import summarize_stats
-    from argmine.training.train import write_metrics
-
     run_dir = Path(cfg.paths.output_dir)
     folds, has_test = cv_splits(cfg)
     limit = cfg.cv.get("limit_folds")

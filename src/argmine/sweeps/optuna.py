@@ -169,6 +169,7 @@ class OptunaSweeper(Sweeper):
         after each trial has trained (the sweep's data and model are built once and asked)."""
         if not self.objective:
             return
+        # deferred: training.train imports torch and Lightning; only a sweep with an objective needs it
         from argmine.training.train import check_objective
 
         task_cfg = OmegaConf.masked_copy(self.config, [k for k in self.config if k != "hydra"])

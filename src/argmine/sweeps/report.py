@@ -87,9 +87,11 @@ FIGURES = {
 def plot_study(study: Any, folder: Path, metric: str) -> list[Path]:
     """Optuna's own plots of a single-objective study as PNGs in ``folder`` (see
     :data:`FIGURES`); a plot that needs more finished trials than the study has is left out."""
+    # deferred: only writing a report draws plots
     import matplotlib
 
     matplotlib.use("Agg")
+    # after use("Agg"), so that pyplot starts with the non-interactive backend
     import matplotlib.pyplot as plt
     import optuna.visualization.matplotlib as plots
     from optuna.exceptions import ExperimentalWarning
@@ -153,8 +155,10 @@ def report_html(summary: dict[str, Any], metric: str, folder: Path, plots: list[
 def write_report(storage: str, study_name: str, folder: Path, metric: str) -> dict[str, Any]:
     """Write ``optuna_summary.json``, ``optuna_summary.md``, the plots (PNG) and
     ``optuna_report.html`` (all of it on one self-contained page) into ``folder``."""
+    # deferred: this Hydra callback loads Optuna only when a sweep ends
     import optuna
 
+    # deferred: training.pruning imports Lightning
     from argmine.training.pruning import make_storage
 
     study = optuna.load_study(study_name=study_name, storage=make_storage(storage))
@@ -170,8 +174,10 @@ def write_report(storage: str, study_name: str, folder: Path, metric: str) -> di
 
 def log_to_wandb(summary: dict[str, Any], folder: Path, wandb_cfg: Any) -> None:
     """Log the plots and the trial table to one W&B run in the sweep's group."""
+    # deferred: only a report logged to W&B imports wandb
     import wandb
 
+    # deferred: training.loggers imports Lightning
     from argmine.training.loggers import wandb_mode
 
     mode = wandb_mode(str(wandb_cfg.get("mode", "auto")))

@@ -186,6 +186,7 @@ def local_command(spec: dict[str, Any], values: dict[str, Any], interpreter: str
 def check_against_config(definition: dict[str, Any], config_dir: Path, where: str = "sweep definition") -> None:
     """Every parameter must be a key of the composed train config (with the fixed overrides) or a
     config group; one sample of every parameter must compose."""
+    # deferred: `argmine sweep` parses its arguments and the definition before loading Hydra
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
@@ -226,6 +227,7 @@ def check_against_config(definition: dict[str, Any], config_dir: Path, where: st
 
 def check_metric_name(cfg: Any, name: str, where: str) -> None:
     """``metric.name`` must be a metric the sweep's runs log (see :func:`check_objective`)."""
+    # deferred: training.train imports torch and Lightning; only once the definition composes
     from argmine.training.train import check_objective
 
     try:

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 import lightning.pytorch as pl
+from lightning.pytorch.loggers import WandbLogger
 
 from argmine.documents import Document, Span
 from argmine.render import render_html
@@ -37,9 +38,11 @@ def _overlap(a: Span, b: Span) -> int:
 
 
 def confusion_png(labels: list[str], matrix: list[list[int]]) -> bytes:
+    # deferred: only the W&B report draws a confusion image
     import matplotlib
 
     matplotlib.use("Agg")
+    # after use("Agg"), so that pyplot starts with the non-interactive backend
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(1.2 * len(labels) + 2, 1.0 * len(labels) + 1.5))
@@ -67,12 +70,11 @@ class WandbReport(pl.Callback):
         self.max_documents = max_documents
 
     def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        from lightning.pytorch.loggers import WandbLogger
-
         loggers = [lg for lg in trainer.loggers if isinstance(lg, WandbLogger)]
         if not loggers or trainer.global_rank != 0:
             return
-        import wandb  # deferred: only runs that log to W&B import it
+        # deferred: only runs that log to W&B import wandb (and PIL for its image)
+        import wandb
         from PIL import Image
 
         run = loggers[0].experiment

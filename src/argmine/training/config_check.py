@@ -9,6 +9,7 @@ one :class:`~argmine.errors.ConfigError` naming every offending key.
 
 from __future__ import annotations
 
+import difflib
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -179,8 +180,6 @@ def _type_name(hint: Any) -> str:
 
 
 def _similar(a: str, b: str) -> bool:
-    import difflib
-
     return difflib.SequenceMatcher(None, a, b).ratio() > 0.75
 
 

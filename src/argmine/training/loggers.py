@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 import netrc
 import os
+import sys
 from pathlib import Path
 from typing import Any
+
+from lightning.pytorch.loggers import CSVLogger as LightningCSVLogger
+from lightning.pytorch.loggers import WandbLogger
+from lightning.pytorch.utilities import rank_zero_only
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,7 @@ def wandb_mode(mode: str = "auto") -> str:
 def multirun_group() -> str | None:
     """The sweep folder's name when running inside a Hydra multirun (shared W&B group)."""
     try:
+        # deferred, ImportError caught: no multirun group without hydra or outside a Hydra app
         from hydra.core.hydra_config import HydraConfig
         from hydra.types import RunMode
 
@@ -58,6 +65,7 @@ def run_label(name: str | None, model: str | None = None) -> str | None:
         return None
     parts = [name] + ([model] if model and model not in name else [])
     try:
+        # deferred, ImportError caught: no overrides in the name without hydra or outside a Hydra app
         from hydra.core.hydra_config import HydraConfig
         from hydra.types import RunMode
 
@@ -87,8 +95,6 @@ def make_wandb_logger(
     Runs of one Hydra multirun share a group (the sweep folder name) unless ``group`` is set;
     the display name is :func:`run_label` of ``name`` and ``model``.
     """
-    from lightning.pytorch.loggers import WandbLogger
-
     resolved = wandb_mode(mode)
     if resolved == "offline":
         log.info("W&B: no API key configured, logging offline to %s/wandb", save_dir)
@@ -106,16 +112,12 @@ def make_wandb_logger(
 
 def finish_wandb() -> None:
     """Close the current W&B run, if any (each multirun job must close its own)."""
-    import sys
-
     wandb = sys.modules.get("wandb")
     if wandb is not None and getattr(wandb, "run", None) is not None:
         wandb.finish()
 
 
 def _csv_logger_base() -> type:
-    from lightning.pytorch.loggers import CSVLogger as LightningCSVLogger
-
     return LightningCSVLogger
 
 
@@ -129,10 +131,6 @@ class CSVLogger(_csv_logger_base()):  # type: ignore[misc]
     """
 
     def save(self) -> None:
-        import csv
-
-        from lightning.pytorch.utilities import rank_zero_only
-
         if rank_zero_only.rank != 0:
             return
         exp = self.experiment

@@ -29,6 +29,7 @@ def make_storage(url: str | None) -> Any:
     if url is None:
         return None
     if url.startswith("journal:"):
+        # deferred: Optuna is imported only by pruned sweeps that use a journal file
         from optuna.storages import JournalStorage
         from optuna.storages.journal import JournalFileBackend
 

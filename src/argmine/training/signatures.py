@@ -12,6 +12,7 @@ not list, the target is imported and read directly.
 from __future__ import annotations
 
 import enum
+import importlib
 import inspect
 import json
 import os
@@ -62,8 +63,6 @@ def entry(target: str) -> dict[str, Any] | None:
 
 def resolve(target: str) -> Callable[..., Any] | None:
     """The object a ``_target_`` names (``module.attr`` or ``module.Class.method``)."""
-    import importlib
-
     module_name, _, attr = target.rpartition(".")
     try:
         return getattr(importlib.import_module(module_name), attr)

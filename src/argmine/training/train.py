@@ -9,22 +9,26 @@ from __future__ import annotations
 import json
 import logging
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from argmine.data.datamodule import ArgumentDataModule
-from argmine.errors import ConfigError
+from argmine.errors import ConfigError, CorpusNotFoundError
+from argmine.io import atomic_write, jsonl_line
 from argmine.models.export import export_model, load_module
 from argmine.portable import check_portable_cpu
 from argmine.quiet import expected_lightning_warnings
 from argmine.training.callbacks import CrashAfterSteps
 from argmine.training.config_check import check_config, check_metric_names
 from argmine.training.loggers import finish_wandb
+from argmine.training.pruning import OptunaPruning
 from argmine.training.resume import resume_checkpoint
 
 log = logging.getLogger(__name__)
@@ -66,10 +70,6 @@ def trial_pruning(cfg: DictConfig) -> Any:
     link = cfg.get("optuna_trial")
     if not link:
         return None
-    from hydra.core.hydra_config import HydraConfig
-
-    from argmine.training.pruning import OptunaPruning
-
     # the pruner is not stored with the study: the trial builds the sweep's own (hydra.sweeper.pruner)
     pruner_cfg = HydraConfig.get().sweeper.get("pruner") if HydraConfig.initialized() else None
     if pruner_cfg is None:
@@ -139,8 +139,6 @@ def write_predictions(model: Any, folder: Path, trainer: pl.Trainer) -> None:
     """The decoded documents of each evaluated stage as ``folder/<stage>.jsonl`` (the
     ``argmine predict`` jsonl format): input of the pipeline relation step, or error analysis.
     Skipped under data parallelism (each rank holds only its share of the documents)."""
-    from argmine.io import atomic_write, jsonl_line
-
     predictions = getattr(model, "predictions", None) or {}
     if not predictions or trainer.world_size > 1:
         return
@@ -243,10 +241,6 @@ def check_labels(model_vocab: Any, datamodule: ArgumentDataModule, ckpt_path: st
 def check_objective(cfg: DictConfig, name: str) -> None:
     """A sweep's objective ``name`` must be a metric its runs log: the run's data and model are
     built (not trained) and asked. Skipped, with a line on stderr, where the corpus is missing."""
-    import sys
-
-    from argmine.errors import CorpusNotFoundError
-
     cfg = OmegaConf.merge(cfg, {"optimized_metric": name, "callbacks": None})
     try:
         model = build_model(cfg.model, build_datamodule(cfg.data))
