@@ -43,7 +43,8 @@ def test_bad_definitions_are_refused_with_the_key_named(tmp_path: Path, capsys: 
     cases = {
         "parameter: unknown key ": dict(method="random", metric=metric, parameters=PARAMS, parameter={}),
         "method: must be one of": dict(method="annealing", metric=metric, parameters=PARAMS),
-        "parameters.model.net.hiden_size: not a key of the train config": dict(
+        "parameters.model.net.hiden_size: no such key of the train config nor a config group; "
+        "did you mean model.net.hidden_size?": dict(
             method="random", metric=metric, parameters={"model.net.hiden_size": {"values": [1, 2]}}),
         "parameters.model.optimizer.lr: distribution log_uniform_values needs ['max']": dict(
             method="random", metric=metric, parameters={"model.optimizer.lr": {"distribution": "log_uniform_values",
@@ -66,6 +67,8 @@ def test_bad_definitions_are_refused_with_the_key_named(tmp_path: Path, capsys: 
             stdout, stderr = capsys.readouterr()
         assert returncode == 1, (expected, stdout)
         assert "argmine sweep: error:" in stderr and str(tmp_path / "sweep.yaml") in stderr
+        assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
+        assert "add it with +" not in stderr  # Hydra's trap: '+' would add an unused key
         if expected.startswith("parameters.model: a sampled"):
             assert "a sampled run does not compose (model=no_such_model)" in stderr, stderr
         else:

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from argmine.config_errors import describe, nearest
 from argmine.errors import ConfigError
 
 TOP_KEYS = {"program", "method", "metric", "parameters", "command", "early_terminate", "name",
@@ -50,7 +51,8 @@ def load_definition(path: str | Path) -> dict[str, Any]:
 def build_spec(definition: dict[str, Any], where: str = "sweep definition") -> dict[str, Any]:
     """Check ``definition`` and return the W&B sweep spec (with ``command``, without ``overrides``).
 
-    Raises one :class:`ConfigError` naming every problem (``<where>: <key>: <problem>``).
+    Raises one :class:`ConfigError`, one line: the first problem (``<where>: <key>: <problem>``)
+    and the keys of the others.
     """
     problems: list[str] = []
     for key in definition:
@@ -84,7 +86,7 @@ def build_spec(definition: dict[str, Any], where: str = "sweep definition") -> d
     if "command" in definition:
         problems.append("command: set by argmine (argmine train <overrides> ${args_no_hyphens}); use overrides")
     if problems:
-        raise ConfigError(f"{where}:\n  " + "\n  ".join(problems))
+        raise ConfigError(_one_line(where, problems))
     spec = {k: v for k, v in definition.items() if k != "overrides"}
     if not any(o.split("=")[0].lstrip("+~") == "logger" for o in overrides):
         overrides = [*overrides, "logger=wandb"]
@@ -201,7 +203,7 @@ def check_against_config(definition: dict[str, Any], config_dir: Path, where: st
             try:
                 cfg = compose("train", overrides=overrides, return_hydra_config=True)
             except HydraException as exc:
-                raise ConfigError(f"{where}: overrides {overrides}: {exc}") from None
+                raise ConfigError(f"{where}: overrides {overrides}: {describe(exc)}") from None
             groups = set(cfg.hydra.runtime.choices)
             missing = object()
             for name in params:
@@ -211,18 +213,39 @@ def check_against_config(definition: dict[str, Any], config_dir: Path, where: st
                 if name.startswith("+"):
                     continue  # an explicit addition: Hydra checks it when composing the sample below
                 if OmegaConf.select(cfg, key, default=missing) is missing:
-                    problems.append(f"parameters.{name}: not a key of the train config nor a config group "
-                                    f"(add it with +{name} if it is new)")
+                    problems.append(f"parameters.{name}: no such key of the train config nor a config group; "
+                                    f"{_nearest_key(cfg, key, groups)}")
             if problems:
-                raise ConfigError(f"{where}:\n  " + "\n  ".join(problems))
+                raise ConfigError(_one_line(where, problems))
             sample = args_no_hyphens(sample_parameters(params, seed=0))
             try:
                 sampled = compose("train", overrides=[*overrides, *sample])
             except HydraException as exc:
-                raise ConfigError(f"{where}: a sampled run does not compose ({' '.join(sample)}): {exc}") from None
+                raise ConfigError(f"{where}: a sampled run does not compose ({' '.join(sample)}): "
+                                  f"{describe(exc)}") from None
     finally:
         GlobalHydra.instance().clear()
     check_metric_name(sampled, str(definition["metric"]["name"]), where)
+
+
+def _one_line(where: str, problems: list[str]) -> str:
+    """The first problem in full and the keys of the others, on one line."""
+    others = [p.split(":", 1)[0] for p in problems[1:]]
+    return f"{where}: {problems[0]}" + (f" (also wrong: {', '.join(others)})" if others else "")
+
+
+def _nearest_key(cfg: Any, key: str, groups: set[str]) -> str:
+    """``did you mean ...?`` with the closest key beside ``key`` (or the closest group)."""
+    from omegaconf import OmegaConf  # deferred like the other Hydra imports of this module
+
+    head, _, leaf = key.rpartition(".")
+    parent = OmegaConf.select(cfg, head) if head else cfg
+    siblings = [str(k) for k in parent] if hasattr(parent, "keys") else []
+    close = nearest(leaf, siblings)
+    if close is not None:
+        return f"did you mean {head + '.' if head else ''}{close}?"
+    close = nearest(key, sorted(groups))
+    return f"did you mean {close}?" if close is not None else "see `argmine train --cfg job` for the keys"
 
 
 def check_metric_name(cfg: Any, name: str, where: str) -> None:
