@@ -18,8 +18,8 @@ CASES = [
     ("train=perhaps", "train: expected bool"),
     ("export=3", "export: expected bool"),
     ("eval_checkpoint=middle", "eval_checkpoint: expected Literal"),
-    ("trainer.max_epochs=many", "trainer.max_epochs: expected"),
-    ("model.optimizer.lr=fast", "model.optimizer.lr: expected"),
+    ("trainer.max_epochs=many", "trainer.max_epochs: expected int | None, got 'many'"),
+    ("model.optimizer.lr=fast", "model.optimizer.lr: expected float | torch.Tensor, got 'fast'"),
     ("data.batch_size=four", "data.batch_size: expected int"),
     ("model.net.use_crf=sometimes", "model.net.use_crf: expected bool"),
     # ranges
@@ -75,9 +75,7 @@ def test_a_wrong_override_is_one_line_naming_the_key(override: str, message: str
     monkeypatch.setenv("WANDB_MODE", "disabled")
     code, err = _argmine(capfd, "train", "experiment=quickstart", "logger=none", f"paths.root_dir={tmp_path}", override)
     assert code == 1
-    # under pytest's warning filters Hydra's plugin scan reports the old Optuna's SQLAlchemy 2.0
-    # deprecation once per process (issue "Sweeps on current Optuna" removes it); a CLI run does not
-    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("[Hydra plugins scanner]")]
+    lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in err, err[-3000:]
     assert message in lines[0], lines[0]
     assert not [p for p in tmp_path.rglob("*") if p.is_file()], "a refused start left files behind"
@@ -91,7 +89,7 @@ def test_a_wrong_objective_stops_an_optuna_sweep_before_its_study(override: str,
     code, err = _argmine(capfd, "train", "-m", "hparams_search=bilstm_crf_optuna", "experiment=quickstart",
                          "logger=none", f"paths.root_dir={tmp_path}", override)
     assert code == 1
-    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("[Hydra plugins scanner]")]
+    lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in err, err[-3000:]
     assert message in lines[0], lines[0]
     assert not [p for p in tmp_path.rglob("*") if p.is_file()], "the study or a run was started"
@@ -100,6 +98,28 @@ def test_a_wrong_objective_stops_an_optuna_sweep_before_its_study(override: str,
 def test_argmine_eval_checks_its_config_first(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     code, err = _argmine(capfd, "eval", f"ckpt_path={tmp_path / 'model.ckpt'}", "data=sample", "data.batch_size=-3",
                          f"paths.root_dir={tmp_path}")
-    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("[Hydra plugins scanner]")]
+    lines = [line for line in err.splitlines() if line.strip()]
     assert code == 1 and len(lines) == 1 and "data.batch_size: must be >= 1, got -3" in lines[0], err
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+# the pair model (gold components) logs type/link/stance scores, not C-F1: checked all the same
+PAIR_CASES = [
+    ("optimized_metric=val/type_macro_f", "optimized_metric=val/type_macro_f: not a metric this run logs; "
+                                          "did you mean val/type_macro_f1?"),
+    ("callbacks.model_checkpoint.monitor=val/c_f1_exact", "callbacks.model_checkpoint.monitor=val/c_f1_exact: "
+                                                          "not a metric this run logs"),
+]
+
+
+@pytest.mark.parametrize(("override", "message"), PAIR_CASES, ids=[c[0] for c in PAIR_CASES])
+def test_a_pair_model_checks_its_metric_names(override: str, message: str, tmp_path: Path, shared_corpora: Path,
+                                              capfd: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARGMINE_DATA_DIR", str(shared_corpora))
+    code, err = _argmine(capfd, "train", "experiment=stab2017_gold_components", "logger=none",
+                         "data.limit_documents=6", f"paths.root_dir={tmp_path}", override)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 1 and len(lines) == 1 and "Traceback" not in err, err[-3000:]
+    assert message in lines[0], lines[0]
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]

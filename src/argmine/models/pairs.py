@@ -25,6 +25,7 @@ scored: ``test/c_f1_*`` (the tagger's components) and ``test/r_f1_exact`` / ``te
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ from torch.nn import functional as F
 
 from argmine.data.pairs import NUM_STRUCTURAL_FEATURES
 from argmine.errors import CheckpointError, ConfigError
+from argmine.metrics import ComponentMetrics
 from argmine.metrics.gold import MacroF1, pair_link_labels
 from argmine.models.bilstm_cnn_crf import CharCNN, MaskedBiLSTM, WordEmbedding
 from argmine.models.dropout import FastDropout
@@ -295,6 +297,17 @@ class ComponentPairModule(pl.LightningModule):
             self._finish_pipeline()
         else:
             self._finish("test")
+
+    def logged_metric_names(self) -> set[str]:
+        """Every metric name this model logs: losses, and per stage the type/link/stance macro F1
+        and accuracy; a pipeline's test stage adds the component and relation scores."""
+        names = {"train/loss", "train/loss_step", "train/loss_epoch", "val/loss", "test/loss"}
+        names |= {f"{stage}/{name}_{kind}" for stage in ("val", "test") for name in ("type", "link", "stance")
+                  for kind in ("macro_f1", "accuracy")}
+        with warnings.catch_warnings():  # an empty copy: torchmetrics warns that nothing was updated
+            warnings.simplefilter("ignore", UserWarning)
+            pipeline = ComponentMetrics(list(self.type_labels), with_relations=True).compute()
+        return names | {f"test/{key}" for key in pipeline}
 
     def configure_optimizers(self) -> Any:
         if self.optimizer_factory is None:
