@@ -24,3 +24,13 @@ def test_multirun_jobs_carry_their_own_overrides(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: fake))
     assert run_label("quickstart", "transformer") == (
         "quickstart transformer seed=2 model.optimizer.lr=0.001 trainer.max_epochs=3")
+
+
+def test_a_wandb_agent_run_carries_its_sampled_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    task = ["experiment=quickstart", "logger=wandb", "model.optimizer.lr=0.002", "data.batch_size=4"]
+    fake = SimpleNamespace(mode=RunMode.RUN, overrides=SimpleNamespace(task=task))
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: fake))
+    monkeypatch.delenv("WANDB_SWEEP_ID", raising=False)
+    assert run_label("quickstart", "bilstm_crf") == "quickstart bilstm_crf"  # a plain single run
+    monkeypatch.setenv("WANDB_SWEEP_ID", "abc123")  # set by `wandb agent` for each run it starts
+    assert run_label("quickstart", "bilstm_crf") == "quickstart bilstm_crf model.optimizer.lr=0.002 data.batch_size=4"
