@@ -76,6 +76,8 @@ def test_missing_corpus_says_where_it_looked(tmp_path: Path) -> None:
                        "logger=none", env={"ARGMINE_DATA_DIR": str(tmp_path / "empty")})
     assert proc.returncode == 1
     assert "not found: looked in" in proc.stderr and "ARGMINE_DATA_DIR" in proc.stderr
+    assert "data.root=" in proc.stderr  # the train key, not argmine data's --root
+    assert "--sha256" in proc.stderr or "download" not in proc.stderr  # a download hint that works as printed
     assert "Traceback" not in proc.stderr
 
 
