@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 import yaml
 
+from argmine.config_path import configs_dir
 from argmine.errors import ConfigError
+from argmine.sweeps import wandb_sweep as ws
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,11 +39,6 @@ def sweep_command(argv: Sequence[str]) -> int:
         args = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0)
-    # deferred: training.loggers imports Lightning; argument errors and --help stay fast
-    from argmine.config_path import configs_dir
-    from argmine.sweeps import wandb_sweep as ws
-    from argmine.training.loggers import wandb_mode
-
     definition = ws.load_definition(args.config)
     spec = ws.build_spec(definition, where=args.config)
     ws.check_against_config(definition, configs_dir(), where=args.config)
@@ -54,6 +51,9 @@ def sweep_command(argv: Sequence[str]) -> int:
         command = ws.local_command(spec, values, sys.executable)
         print("local trial: " + " ".join(command), flush=True)
         return subprocess.run(command, check=False).returncode
+    # deferred: training.loggers imports Lightning; a definition error is printed before it
+    from argmine.training.loggers import wandb_mode
+
     if wandb_mode() != "online":
         print("W&B is offline (no API key): the spec is valid; `--local` runs one trial here", file=sys.stderr)
         return 0
