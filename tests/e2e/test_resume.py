@@ -23,27 +23,42 @@ def _run_dir(proc: object) -> Path:
     return Path(proc.stdout.strip().splitlines()[-1])  # type: ignore[attr-defined]
 
 
-def test_resumed_in_a_new_folder_equals_the_uninterrupted_run(tmp_path: Path) -> None:
-    full = run_argmine(*COMMON, f"hydra.run.dir={tmp_path / 'full'}")
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run as it goes without interruption: its last epoch (2) is not its best (0)."""
+    run = tmp_path_factory.mktemp("full")
+    full = run_argmine(*COMMON, f"hydra.run.dir={run}")
     assert full.returncode == 0, full.stderr[-2000:]
-    last = torch.load(tmp_path / "full" / "checkpoints" / "last.ckpt", weights_only=True, map_location="cpu")
-    best = torch.load(tmp_path / "full" / "checkpoints" / "best.ckpt", weights_only=True, map_location="cpu")
+    last = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True, map_location="cpu")
+    best = torch.load(run / "checkpoints" / "best.ckpt", weights_only=True, map_location="cpu")
     assert last["epoch"] == 2 and best["epoch"] == 0  # the last epoch is not the best one
-    # one epoch is 40 texts ≈ 33 batches of 4 units: die hard in the middle of epoch 2
+    return run
+
+
+@pytest.mark.parametrize("stop", ["ARGMINE_INTERRUPT_AFTER_STEPS", "ARGMINE_CRASH_AFTER_STEPS"],
+                         ids=["keyboard-interrupt", "killed"])
+def test_resumed_in_a_new_folder_equals_the_uninterrupted_run(uninterrupted: Path, stop: str,
+                                                               tmp_path: Path) -> None:
+    steps = torch.load(uninterrupted / "checkpoints" / "last.ckpt", weights_only=True,
+                       map_location="cpu")["global_step"] // 3
+    # stopped in the middle of epoch 2 (Ctrl-C as Lightning sees it, or killed outright): its
+    # newest checkpoint is epoch 1, which is worse than its best, epoch 0
     root = tmp_path / "outputs"
-    crashed = run_argmine(*COMMON, f"paths.root_dir={root}", env={"ARGMINE_CRASH_AFTER_STEPS": "50"})
-    assert crashed.returncode != 0
-    [crashed_run] = (root / "train" / "runs").iterdir()
-    assert (crashed_run / "checkpoints" / "last.ckpt").is_file()
-    assert not (crashed_run / "metrics.json").exists()
+    stopped = run_argmine(*COMMON, f"paths.root_dir={root}", env={stop: str(2 * steps + steps // 2)})
+    assert stopped.returncode != 0
+    [stopped_run] = (root / "train" / "runs").iterdir()
+    last = torch.load(stopped_run / "checkpoints" / "last.ckpt", weights_only=True, map_location="cpu")
+    best = torch.load(stopped_run / "checkpoints" / "best.ckpt", weights_only=True, map_location="cpu")
+    assert (last["epoch"], best["epoch"]) == (1, 0)
+    assert not (stopped_run / "metrics.json").exists()
     # resumed without hydra.run.dir: a new run folder, the best epoch carried over
     resumed = run_argmine(*COMMON, f"paths.root_dir={root}", "ckpt_path=last")
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     resumed_run = _run_dir(resumed)
-    assert resumed_run != crashed_run and crashed_run.name in resumed.stdout + resumed.stderr
+    assert resumed_run != stopped_run and stopped_run.name in resumed.stdout + resumed.stderr
     carried = torch.load(resumed_run / "checkpoints" / "best.ckpt", weights_only=True, map_location="cpu")
     assert carried["epoch"] == 0
-    a = json.loads((tmp_path / "full" / "metrics.json").read_text())
+    a = json.loads((uninterrupted / "metrics.json").read_text())
     b = json.loads((resumed_run / "metrics.json").read_text())
     assert a == b
     assert not list(resumed_run.glob(".resume-*"))  # the rewritten checkpoint is removed after use
