@@ -8,7 +8,7 @@ PY := $(BIN)/python
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test test-fast test-all lint bench reproduce results cv-microtexts clean
+.PHONY: install demo test test-fast lint bench reproduce results cv-microtexts clean
 
 install: $(VENV)/.installed
 

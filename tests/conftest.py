@@ -32,11 +32,14 @@ LONGEST_FIRST = ("tests/e2e/test_reproduction_check.py", "tests/e2e/test_every_e
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Markers applied by what a test uses, so they stay consistent: ``corpora`` on every test
-    of ``tests/corpora/`` and every test that asks for the ``shared_corpora`` fixture. The
+    of ``tests/corpora/`` and every test that asks for the ``shared_corpora`` fixture,
+    ``service`` on every test that asks for a ``server`` fixture. The
     longest files go first (:data:`LONGEST_FIRST`)."""
     for item in items:
         if "shared_corpora" in getattr(item, "fixturenames", ()) or "tests/corpora/" in item.nodeid:
             item.add_marker(pytest.mark.corpora)
+        if "server" in getattr(item, "fixturenames", ()):  # a loopback HTTP server (tests/corpora/test_download.py)
+            item.add_marker(pytest.mark.service)
 
     def rank(item: pytest.Item) -> int:
         path = item.nodeid.split("::")[0]

@@ -13,6 +13,8 @@ import urllib.request
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
+import pytest
+
 from argmine.documents import Document, Relation, Span
 from argmine.predict.server import make_server
 from argmine.render import render_app_page, render_html
@@ -102,6 +104,7 @@ def test_app_page_labels_cannot_close_its_script_block() -> None:
     assert f"claim{PAYLOAD}" in "".join(page.text) and f"title{PAYLOAD}" in "".join(page.text)
 
 
+@pytest.mark.service  # a loopback HTTP server
 def test_served_page_over_http_is_the_escaped_page() -> None:
     labels = [f"claim{PAYLOAD}", "premise</script><script>alert(2)</script>"]
     server = make_server(SimpleNamespace(labels=labels))
