@@ -23,6 +23,8 @@ import functools
 import json
 import logging
 import math
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +34,14 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
-from argmine.errors import ConfigError
+from argmine.errors import ArgmineError, ConfigError
 from argmine.quiet import plain_optuna_logs
 from argmine.sweeps.best_config import write_best_config
 from argmine.sweeps.search_space import parse_search_space, space_signature, trial_overrides
+from argmine.sweeps.workers import WORKER_ENV, Heartbeat, has_heartbeat, rdb_storage, run_workers
 from argmine.training.pruning import PRUNED_ATTR, make_storage
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ log = logging.getLogger(__name__)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 #: the study's user attributes argmine keeps: the search space it was created with
 SPACE_ATTR = "argmine_search_space"
+#: a trial's user attribute: asked by a worker after the study was full, told FAIL at once
+SURPLUS_ATTR = "argmine_surplus"
 
 
 class OptunaSweeper(Sweeper):
@@ -53,7 +59,8 @@ class OptunaSweeper(Sweeper):
     def __init__(self, sampler: Any = None, direction: Any = "maximize", storage: str | None = None,
                  study_name: str | None = None, n_trials: int = 20, n_jobs: int = 1,
                  max_failure_rate: float = 0.0, params: dict[str, str] | None = None,
-                 pruner: Any = None) -> None:
+                 pruner: Any = None, heartbeat_interval: int | None = None, grace_period: int | None = None,
+                 max_retry: int = 1) -> None:
         self.directions = [str(d) for d in (direction if isinstance(direction, (list, tuple)) or
                                             OmegaConf.is_list(direction) else [direction])]
         self.storage_url = storage
@@ -62,6 +69,7 @@ class OptunaSweeper(Sweeper):
         self.n_jobs = max(1, int(n_jobs))
         self.max_failure_rate = float(max_failure_rate)
         self.params = dict(params or {})
+        self.heartbeat = (heartbeat_interval, grace_period, int(max_retry))
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         plain_optuna_logs()
@@ -78,10 +86,12 @@ class OptunaSweeper(Sweeper):
     # -- the sweep -------------------------------------------------------------------------------
     def sweep(self, arguments: list[str]) -> None:
         distributions, fixed = parse_search_space([f"{k}={v}" for k, v in self.params.items()] + list(arguments))
+        worker = os.environ.get(WORKER_ENV) is not None
         self._check_directions()
-        self._check_objective()
+        if not worker:  # the process that started the workers checked it
+            self._check_objective()
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
-        storage = make_storage(self.storage_url)
+        storage = self._storage()
         existing = self._existing(storage)
         if existing is not None:
             check_same_study(existing, self.directions, distributions, self.storage_url)
@@ -92,11 +102,70 @@ class OptunaSweeper(Sweeper):
             study.set_user_attr(SPACE_ATTR, space_signature(distributions))
         log.info("Study %s in %s: %d finished trial(s), %d to go", study.study_name, self.storage_url,
                  n_done, max(0, self.n_trials - n_done))
-        self._finish_interrupted(study, fixed)
-        while (to_go := self.n_trials - sum(t.state in FINISHED for t in study.get_trials(deepcopy=False))) > 0:
-            trials = [study.ask(distributions) for _ in range(min(self.n_jobs, to_go))]
-            self._run(study, [t.number for t in trials], [t.params for t in trials], fixed)
+        # without a heartbeat a RUNNING trial was left by a killed process (one process owns the
+        # study); with it, RUNNING trials belong to live workers and Optuna fails the stale ones
+        take_over = not worker and not has_heartbeat(storage)
+        if self.n_jobs > 1 and not worker:
+            if self.storage_url is None:
+                raise ConfigError("hydra.sweeper.n_jobs > 1 needs a storage its workers share "
+                                  "(hydra.sweeper.storage=sqlite:///PATH, journal:PATH or postgresql://...)")
+            if take_over:
+                self._finish_interrupted(study, fixed)
+            codes = run_workers(self.n_jobs, self._worker_arguments())
+            if any(codes):
+                raise ArgmineError(f"{sum(c != 0 for c in codes)} of {self.n_jobs} sweep workers failed "
+                                   f"(exit codes {codes}); the study's trials are kept in {self.storage_url}: "
+                                   "run the same command again to finish it")
+        else:
+            self._work(study, distributions, fixed, take_over)
         self._save_results(study)
+
+    def _work(self, study: optuna.Study, distributions: dict[str, Any], fixed: dict[str, str],
+              take_over: bool) -> None:
+        """Draw trials until the study holds ``n_trials``; any number of processes may do this on
+        one study at once: a trial asked after the study was full is told FAIL (surplus) at once."""
+        if take_over:
+            self._finish_interrupted(study, fixed)
+        heartbeat = has_heartbeat(study._storage)  # noqa: SLF001 - the study's own storage object
+        while True:
+            optuna.storages.fail_stale_trials(study)  # heartbeat: dead workers' trials FAIL, retried
+            counted = self._counted(study)
+            states = {t.number: t.state for t in study.get_trials(deepcopy=False)}
+            waiting = any(states[n] == TrialState.WAITING for n in counted[: self.n_trials])
+            if len(counted) >= self.n_trials and not waiting:
+                if heartbeat and any(states[n] == TrialState.RUNNING for n in counted):
+                    # others' trials: wait until they finish or their heartbeat stops (then retried here)
+                    time.sleep(study._storage.get_heartbeat_interval())  # noqa: SLF001
+                    continue
+                return
+            trial = study.ask(distributions)
+            if trial.number not in self._counted(study)[: self.n_trials]:
+                trial.set_user_attr(SURPLUS_ATTR, True)
+                study.tell(trial.number, state=TrialState.FAIL)
+                return
+            with Heartbeat(study._storage, trial._trial_id):  # noqa: SLF001 - the study's storage and id
+                self._run(study, [trial.number], [trial.params], fixed)
+
+    def _counted(self, study: optuna.Study) -> list[int]:
+        """Numbers of the trials that count towards ``n_trials``, in order: all but surplus ones
+        and stale ones that Optuna re-queued as a new trial."""
+        trials = study.get_trials(deepcopy=False)
+        retried = {n for t in trials for n in RetryHeartbeatStaleTrialCallback.retry_history(t)}
+        return [t.number for t in trials
+                if not (t.state == TrialState.FAIL and (t.number in retried or t.user_attrs.get(SURPLUS_ATTR)))]
+
+    def _storage(self) -> Any:
+        """The study's storage: an RDB one with the heartbeat when ``heartbeat_interval`` is set."""
+        url = self.storage_url
+        if url is None or url.startswith("journal:"):
+            return make_storage(url)
+        return rdb_storage(url, *self.heartbeat)
+
+    def _worker_arguments(self) -> list[str]:
+        """This sweep's command line for a worker: the same overrides, one job per process."""
+        overrides = self.config.hydra.overrides
+        keep = [o for o in [*overrides.hydra, *overrides.task] if not o.lstrip("+~").startswith("hydra.sweeper.n_jobs=")]
+        return ["train", "-m", *keep, "hydra.sweeper.n_jobs=1"]
 
     def _finish_interrupted(self, study: optuna.Study, fixed: dict[str, str]) -> None:
         """Trials a killed process left ``RUNNING``: their recorded value, or run them again."""

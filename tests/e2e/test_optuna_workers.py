@@ -1,0 +1,87 @@
+"""Several processes on one Optuna study: ``hydra.sweeper.n_jobs`` workers on a journal file,
+exactly ``n_trials`` trials, each in its own run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import require_module, run_argmine
+
+pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
+
+optuna = require_module("optuna")
+
+TINY = [
+    "experiment=quickstart", "hparams_search=bilstm_crf_optuna", "hydra.sweeper.n_trials=6",
+    "trainer.max_epochs=1", "+trainer.limit_train_batches=2", "+trainer.limit_val_batches=2",
+    "+trainer.enable_checkpointing=false", "+trainer.enable_model_summary=false",
+    "trainer.enable_progress_bar=false", "callbacks=none", "logger=none", "test=false", "export=false",
+]
+STUDY = "quickstart_bilstm_crf_optuna"
+FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+
+
+def _trials_and_folders(sweep: Path, storage: object) -> tuple[list, dict[str, dict]]:
+    study = optuna.load_study(study_name=STUDY, storage=storage)
+    folders = {p.parent.name: json.loads(p.read_text()) for p in sweep.glob("*/metrics.json")}
+    return study.get_trials(), folders
+
+
+def test_two_workers_on_a_journal_study_run_exactly_n_trials(tmp_path: Path) -> None:
+    journal = tmp_path / "study.log"
+    proc = run_argmine("train", "-m", *TINY, "hydra.sweeper.n_jobs=2", f"hydra.sweeper.storage=journal:{journal}",
+                       f"paths.root_dir={tmp_path}", timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    sweep = tmp_path / "train" / "sweeps" / STUDY
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
+    trials, folders = _trials_and_folders(sweep, storage)
+    finished = [t for t in trials if t.state in FINISHED]
+    assert len(finished) == 6, [(t.number, t.state) for t in trials]
+    # any other trial is one a worker asked for after the study was full, told FAIL at once
+    assert all(t.user_attrs.get("argmine_surplus") for t in trials if t not in finished)
+    numbers = [t.number for t in finished]
+    assert len(set(numbers)) == 6
+    assert sorted(folders) == sorted(str(n) for n in numbers)  # one run folder per trial, by its number
+    for t in finished:
+        assert t.value == pytest.approx(folders[str(t.number)]["val/c_f1_exact"])
+    # two processes drew them: some trials ran at the same time
+    spans = sorted((t.datetime_start, t.datetime_complete) for t in finished)
+    assert any(later[0] < earlier[1] for earlier, later in zip(spans, spans[1:], strict=False)), spans
+    assert (sweep / "best.yaml").is_file()
+    # the same command again: the study is full, nothing runs
+    again = run_argmine("train", "-m", *TINY, "hydra.sweeper.n_jobs=2", f"hydra.sweeper.storage=journal:{journal}",
+                        f"paths.root_dir={tmp_path}", timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len([t for t in _trials_and_folders(sweep, storage)[0] if t.state in FINISHED]) == 6
+
+
+def test_several_workers_need_a_shared_storage(tmp_path: Path) -> None:
+    proc = run_argmine("train", "-m", *TINY, "hydra.sweeper.n_jobs=2", "hydra.sweeper.storage=null",
+                       f"paths.root_dir={tmp_path}", timeout=300)
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines[-1].endswith("hydra.sweeper.n_jobs > 1 needs a storage its workers share "
+                              "(hydra.sweeper.storage=sqlite:///PATH, journal:PATH or postgresql://...)"), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_killed_workers_trial_is_failed_by_the_heartbeat_and_run_again(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path}/study.db"
+    args = ["train", "-m", *TINY, f"hydra.sweeper.storage={storage}", "hydra.sweeper.heartbeat_interval=1",
+            "hydra.sweeper.grace_period=3", f"paths.root_dir={tmp_path}"]
+    # the first worker dies outright (os._exit, as kill -9: no cleanup) in its first trial's first step
+    killed = run_argmine(*args, env={"ARGMINE_CRASH_AFTER_STEPS": "1"}, timeout=300)
+    assert killed.returncode == 137, killed.stderr[-2000:]
+    [left] = optuna.load_study(study_name=STUDY, storage=storage).get_trials()
+    assert left.state == optuna.trial.TrialState.RUNNING
+    # a second worker joins: trial 0's heartbeat stops, Optuna fails it and re-queues it once
+    joined = run_argmine(*args, timeout=600)
+    assert joined.returncode == 0, joined.stderr[-3000:]
+    trials = optuna.load_study(study_name=STUDY, storage=storage).get_trials()
+    finished = [t for t in trials if t.state in FINISHED]
+    assert len(finished) == 6 and trials[0].state == optuna.trial.TrialState.FAIL
+    [retry] = [t for t in trials if t.system_attrs.get("failed_trial") == 0]
+    assert retry in finished and retry.params == trials[0].params
+    assert len(trials) == 7  # nothing asked beyond the study's size
