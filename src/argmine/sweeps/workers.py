@@ -21,9 +21,11 @@ import os
 import subprocess
 import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from optuna.exceptions import ExperimentalWarning
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 
 from argmine.errors import ArgmineError
@@ -41,15 +43,17 @@ def rdb_storage(url: str, heartbeat_interval: int | None, grace_period: int | No
     """An RDB storage; with ``heartbeat_interval`` (seconds) a trial whose heartbeat is older than
     ``grace_period`` (Optuna's default: twice the interval) is failed and retried ``max_retry``
     times by Optuna's :class:`RetryHeartbeatStaleTrialCallback`."""
-    kwargs: dict[str, Any] = {}
-    if heartbeat_interval:
-        kwargs = {"heartbeat_interval": int(heartbeat_interval), "grace_period": grace_period,
-                  "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback(max_retry=max_retry)}
-    try:
-        return RDBStorage(url, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - SQLAlchemy's many connection errors: one line
-        raise StorageError(f"hydra.sweeper.storage={url}: cannot open the study's storage: "
-                           f"{' '.join(str(exc).split())[:300]}") from None
+    with warnings.catch_warnings():  # Optuna marks its heartbeat experimental: expected here
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        kwargs: dict[str, Any] = {}
+        if heartbeat_interval:
+            kwargs = {"heartbeat_interval": int(heartbeat_interval), "grace_period": grace_period,
+                      "heartbeat_stale_trial_callback": RetryHeartbeatStaleTrialCallback(max_retry=max_retry)}
+        try:
+            return RDBStorage(url, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - SQLAlchemy's many connection errors: one line
+            reason = " ".join(str(exc).split()).split(" (Background on this error")[0]
+            raise StorageError(f"hydra.sweeper.storage={url}: cannot open the study's storage: {reason[:300]}") from None
 
 
 def has_heartbeat(storage: Any) -> bool:
