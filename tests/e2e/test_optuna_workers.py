@@ -85,3 +85,19 @@ def test_a_killed_workers_trial_is_failed_by_the_heartbeat_and_run_again(tmp_pat
     [retry] = [t for t in trials if t.system_attrs.get("failed_trial") == 0]
     assert retry in finished and retry.params == trials[0].params
     assert len(trials) == 7  # nothing asked beyond the study's size
+
+
+def test_workers_launch_their_trials_through_submitit(tmp_path: Path) -> None:
+    """The cluster recipe's launcher, run locally: each worker submits its trials as submitit jobs
+    (``hydra/launcher=submitit_local``; ``hydra/launcher=slurm`` submits the same jobs to SLURM)."""
+    journal = tmp_path / "study.log"
+    proc = run_argmine("train", "-m", *TINY, "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
+                       f"hydra.sweeper.storage=journal:{journal}", "hydra/launcher=submitit_local",
+                       "hydra.launcher.timeout_min=10", f"paths.root_dir={tmp_path}", timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    sweep = tmp_path / "train" / "sweeps" / STUDY
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
+    trials, folders = _trials_and_folders(sweep, storage)
+    assert len([t for t in trials if t.state in FINISHED]) == 4 and len(folders) == 4
+    jobs = [p for p in (sweep / ".submitit").iterdir() if list(p.glob("*_result.pkl"))]
+    assert len(jobs) == 4  # one submitit job per trial
