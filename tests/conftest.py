@@ -24,13 +24,13 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         sys.modules["torch"].set_num_threads(1)
 
 
-#: the files that take longest (measured in `make test`: about 8, 5, 3, 1.5 and 1 minutes), run
+#: the files that take longest (measured in `make test`: about 7, 4, 2.5, 2, 1.5 and 1 minutes), run
 #: first, longest first: with `-n 2 --dist loadfile --no-loadscope-reorder` the two longest start
 #: at once on their own workers and the next ones follow, so the short files fill the end
 #: instead of one long file running alone on one worker while the other has nothing left to do
 LONGEST_FIRST = ("tests/e2e/test_reproduction_check.py", "tests/e2e/test_every_experiment.py",
-                 "tests/e2e/test_resume.py", "tests/e2e/test_install_beside_sqlalchemy2.py",
-                 "tests/e2e/test_optuna_resume.py")
+                 "tests/e2e/test_optuna_workers.py", "tests/e2e/test_resume.py",
+                 "tests/e2e/test_install_beside_sqlalchemy2.py", "tests/e2e/test_optuna_resume.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

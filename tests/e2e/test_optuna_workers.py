@@ -101,3 +101,18 @@ def test_workers_launch_their_trials_through_submitit(tmp_path: Path) -> None:
     assert len([t for t in trials if t.state in FINISHED]) == 4 and len(folders) == 4
     jobs = [p for p in (sweep / ".submitit").iterdir() if list(p.glob("*_result.pkl"))]
     assert len(jobs) == 4  # one submitit job per trial
+
+
+def test_a_joining_process_leaves_others_running_trials_alone(tmp_path: Path) -> None:
+    """``resume_running=false``: a trial RUNNING in another process (no heartbeat to tell) is
+    neither re-run nor failed; the joining process draws only what the study still lacks."""
+    journal = tmp_path / "study.log"
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
+    elsewhere = optuna.create_study(study_name=STUDY, storage=storage, direction="maximize").ask()
+    proc = run_argmine("train", "-m", *TINY, "hydra.sweeper.n_trials=2", f"hydra.sweeper.storage=journal:{journal}",
+                       "hydra.sweeper.resume_running=false", f"paths.root_dir={tmp_path}", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trials = optuna.load_study(study_name=STUDY, storage=storage).get_trials()
+    assert [(t.number, t.state) for t in trials] == [(elsewhere.number, optuna.trial.TrialState.RUNNING),
+                                                      (1, optuna.trial.TrialState.COMPLETE)]
+    assert not (tmp_path / "train" / "sweeps" / STUDY / "0").exists()  # trial 0 not re-run here

@@ -60,7 +60,7 @@ class OptunaSweeper(Sweeper):
                  study_name: str | None = None, n_trials: int = 20, n_jobs: int = 1,
                  max_failure_rate: float = 0.0, params: dict[str, str] | None = None,
                  pruner: Any = None, heartbeat_interval: int | None = None, grace_period: int | None = None,
-                 max_retry: int = 1) -> None:
+                 max_retry: int = 1, resume_running: bool = True) -> None:
         self.directions = [str(d) for d in (direction if isinstance(direction, (list, tuple)) or
                                             OmegaConf.is_list(direction) else [direction])]
         self.storage_url = storage
@@ -70,6 +70,7 @@ class OptunaSweeper(Sweeper):
         self.max_failure_rate = float(max_failure_rate)
         self.params = dict(params or {})
         self.heartbeat = (heartbeat_interval, grace_period, int(max_retry))
+        self.resume_running = bool(resume_running)
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         plain_optuna_logs()
@@ -103,8 +104,9 @@ class OptunaSweeper(Sweeper):
         log.info("Study %s in %s: %d finished trial(s), %d to go", study.study_name, self.storage_url,
                  n_done, max(0, self.n_trials - n_done))
         # without a heartbeat a RUNNING trial was left by a killed process (one process owns the
-        # study); with it, RUNNING trials belong to live workers and Optuna fails the stale ones
-        take_over = not worker and not has_heartbeat(storage)
+        # study; resume_running=false when joining others); with it, RUNNING trials belong to
+        # live workers and Optuna fails the stale ones
+        take_over = not worker and not has_heartbeat(storage) and self.resume_running
         if self.n_jobs > 1 and not worker:
             if self.storage_url is None:
                 raise ConfigError("hydra.sweeper.n_jobs > 1 needs a storage its workers share "
