@@ -1,4 +1,5 @@
-"""W&B display names that tell runs apart: the model, and a multirun job's own overrides."""
+"""W&B display names that tell runs apart: the model, a multirun job's number (an Optuna
+sweep's trial number) and its own overrides."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ def test_a_single_run_adds_the_model_unless_the_name_says_it() -> None:
 def test_multirun_jobs_carry_their_own_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     task = ["experiment=quickstart", "model=transformer", "seed=2", "model.optimizer.lr=0.001",
             "paths.root_dir=/tmp/x", "logger=none", "+trainer.max_epochs=3"]
-    fake = SimpleNamespace(mode=RunMode.MULTIRUN, overrides=SimpleNamespace(task=task))
+    fake = SimpleNamespace(mode=RunMode.MULTIRUN, overrides=SimpleNamespace(task=task), job=SimpleNamespace(num=4))
     monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: fake))
     assert run_label("quickstart", "transformer") == (
-        "quickstart transformer seed=2 model.optimizer.lr=0.001 trainer.max_epochs=3")
+        "quickstart transformer #4 seed=2 model.optimizer.lr=0.001 trainer.max_epochs=3")
 
 
 def test_a_wandb_agent_run_carries_its_sampled_values(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -60,8 +60,8 @@ UNNAMED_PREFIXES = ("paths.", "hydra.")
 
 def run_label(name: str | None, model: str | None = None) -> str | None:
     """The W&B display name: the run's ``name``, its model when the name does not say it, and the
-    job's own overrides in a multirun or a W&B sweep agent's run (``quickstart transformer seed=2``),
-    so runs can be told apart."""
+    job's number and own overrides in a multirun (``quickstart transformer #2 seed=2``; in an
+    Optuna sweep the number is the trial's) or a W&B sweep agent's run, so runs can be told apart."""
     if name is None:
         return None
     parts = [name] + ([model] if model and model not in name else [])
@@ -71,6 +71,8 @@ def run_label(name: str | None, model: str | None = None) -> str | None:
         from hydra.types import RunMode
 
         hc = HydraConfig.get()
+        if hc.mode == RunMode.MULTIRUN:  # the job number: an Optuna sweep's trial number
+            parts.append(f"#{hc.job.num}")
         # a W&B agent starts single runs with the sampled values as overrides (WANDB_SWEEP_ID set)
         if hc.mode == RunMode.MULTIRUN or os.environ.get("WANDB_SWEEP_ID"):
             for override in (o.lstrip("+~") for o in hc.overrides.task):
