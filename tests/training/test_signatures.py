@@ -55,13 +55,18 @@ def test_a_table_from_other_package_versions_is_not_used(monkeypatch: pytest.Mon
         signatures.stored.cache_clear()
 
 
-def test_a_config_error_is_reported_without_importing_torch(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("override", "message"), [
+    ("seed=abc", "seed: expected int, got 'abc'"),
+    ("optimized_metric=val/c_f1_exat", "optimized_metric=val/c_f1_exat: not a metric this run logs; "
+                                       "did you mean val/c_f1_exact?"),
+])
+def test_a_config_error_is_reported_without_importing_torch(override: str, message: str, tmp_path: Path) -> None:
     code = ("import sys\nfrom argmine.cli import main\n"
-            f"try:\n    main(['train', 'seed=abc', 'logger=none', 'paths.root_dir={tmp_path}'])\n"
+            f"try:\n    main(['train', '{override}', 'logger=none', 'paths.root_dir={tmp_path}'])\n"
             "except SystemExit as exc:\n    print('exit', exc.code)\n"
             "print('heavy', sorted(m for m in ('torch', 'lightning', 'transformers') if m in sys.modules))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled",
                                **{k: v for k, v in __import__("os").environ.items() if k == "PYTHONPATH"}})
-    assert "seed: expected int, got 'abc'" in proc.stderr
+    assert message in proc.stderr
     assert "exit 1" in proc.stdout and "heavy []" in proc.stdout, proc.stdout + proc.stderr

@@ -37,6 +37,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
+from argmine import metric_names
 from argmine.errors import ArgmineError, ConfigError
 from argmine.quiet import plain_optuna_logs
 from argmine.sweeps.best_config import write_best_config
@@ -240,6 +241,10 @@ class OptunaSweeper(Sweeper):
         after each trial has trained (the sweep's data and model are built once and asked)."""
         if not self.objective:
             return
+        for name in (self.objective if OmegaConf.is_list(self.objective) else [self.objective]):
+            malformed = metric_names.problem("optimized_metric", str(name))
+            if malformed:  # a typo: before the data and model are built
+                raise ConfigError(malformed)
         # deferred: training.train imports torch and Lightning; only a sweep with an objective needs it
         from argmine.training.train import check_objective
 

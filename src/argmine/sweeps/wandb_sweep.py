@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from argmine import metric_names
 from argmine.config_errors import describe, nearest
 from argmine.errors import ConfigError
 
@@ -249,7 +250,11 @@ def _nearest_key(cfg: Any, key: str, groups: set[str]) -> str:
 
 
 def check_metric_name(cfg: Any, name: str, where: str) -> None:
-    """``metric.name`` must be a metric the sweep's runs log (see :func:`check_objective`)."""
+    """``metric.name`` must be a metric the sweep's runs log (see :func:`check_objective`): its
+    shape first (no torch), then against the built model."""
+    malformed = metric_names.problem("metric.name", name)
+    if malformed:
+        raise ConfigError(f"{where}: {malformed}")
     # deferred: training.train imports torch and Lightning; only once the definition composes
     from argmine.training.train import check_objective
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from argmine import metric_names
 from argmine.config_errors import nearest
 from argmine.errors import ConfigError
 from argmine.training import signatures
@@ -76,8 +77,22 @@ def check_config(cfg: DictConfig) -> None:
               and not OmegaConf.is_missing(cfg, key) and not _matches(cfg[key], TOP_LEVEL_TYPES[key])):
             problems.append(f"{key}: expected {_type_name(TOP_LEVEL_TYPES[key])}, got {cfg[key]!r}")
     _walk(cfg, "", problems)
+    problems += _metric_name_problems(cfg)
     if problems:
         raise ConfigError("invalid config: " + "; ".join(problems))
+
+
+def _metric_name_problems(cfg: DictConfig) -> list[str]:
+    """``optimized_metric`` and the callbacks' ``monitor`` against the shape of argmine's metric
+    names (:mod:`argmine.metric_names`): a typo is caught here, before torch; whether this
+    model logs a well-formed name is :func:`check_metric_names`' job, once it is built."""
+    objective = cfg.get("optimized_metric") if not OmegaConf.is_missing(cfg, "optimized_metric") else None
+    wanted = [("optimized_metric", m) for m in (list(objective) if isinstance(objective, ListConfig) else [objective])]
+    callbacks = cfg.get("callbacks")
+    for name, callback in (callbacks.items() if isinstance(callbacks, DictConfig) else []):
+        if isinstance(callback, DictConfig) and callback.get("monitor") is not None:
+            wanted.append((f"callbacks.{name}.monitor", callback.get("monitor")))
+    return [p for key, metric in wanted if metric is not None and (p := metric_names.problem(key, str(metric)))]
 
 
 def _walk(node: Any, path: str, problems: list[str]) -> None:
