@@ -12,7 +12,9 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +99,33 @@ def test_two_workers_on_a_postgresql_study_run_exactly_n_trials(server: Server, 
     assert f"hydra.sweeper.storage={server.url}: cannot open the study's storage" in lines[0]
     again = optuna.load_study(study_name=STUDY, storage=server.url).get_trials()
     assert [(t.number, t.state, t.params) for t in again] == [(t.number, t.state, t.params) for t in trials]
+
+
+def test_a_worker_that_loses_the_server_stops_with_one_line(server: Server, tmp_path: Path) -> None:
+    study = "lost_server"
+    args = ["train", "-m", *TINY, "hydra.sweeper.n_trials=12", f"hydra.sweeper.storage={server.url}",
+            f"hydra.sweeper.study_name={study}", f"paths.root_dir={tmp_path}"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
+    proc = subprocess.Popen([sys.executable, "-m", "argmine.cli", *args], env=env, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    complete = []
+    while len(complete) < 2:  # two trials told, then the database goes down under the worker
+        assert proc.poll() is None and time.monotonic() < deadline, "the sweep ended or stalled"
+        time.sleep(0.2)
+        try:
+            complete = [t for t in optuna.load_study(study_name=study, storage=server.url).get_trials()
+                        if t.state == optuna.trial.TrialState.COMPLETE]
+        except KeyError:  # the study is not created yet
+            continue
+    server.stop()
+    try:
+        _, stderr = proc.communicate(timeout=240)
+    finally:
+        server.start()
+    assert proc.returncode == 1 and "Traceback" not in stderr, stderr[-3000:]
+    [line] = [x for x in stderr.splitlines() if "error:" in x]
+    assert f"hydra.sweeper.storage={server.url}: lost the study's storage" in line
+    after = {t.number: t for t in optuna.load_study(study_name=study, storage=server.url).get_trials()}
+    for t in complete:  # what was stored before stays as it was
+        assert after[t.number].state == t.state and after[t.number].value == t.value

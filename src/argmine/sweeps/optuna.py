@@ -36,13 +36,21 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
+from sqlalchemy.exc import SQLAlchemyError
 
 from argmine import metric_names
 from argmine.errors import ArgmineError, ConfigError
 from argmine.quiet import plain_optuna_logs
 from argmine.sweeps.best_config import write_best_config
 from argmine.sweeps.search_space import parse_search_space, space_signature, trial_overrides
-from argmine.sweeps.workers import WORKER_ENV, Heartbeat, has_heartbeat, rdb_storage, run_workers
+from argmine.sweeps.workers import (
+    WORKER_ENV,
+    Heartbeat,
+    StorageError,
+    has_heartbeat,
+    rdb_storage,
+    run_workers,
+)
 from argmine.training.pruning import PRUNED_ATTR, make_storage
 
 log = logging.getLogger(__name__)
@@ -127,6 +135,15 @@ class OptunaSweeper(Sweeper):
               take_over: bool) -> None:
         """Draw trials until the study holds ``n_trials``; any number of processes may do this on
         one study at once: a trial asked after the study was full is told FAIL (surplus) at once."""
+        try:
+            self._draw(study, distributions, fixed, take_over)
+        except (SQLAlchemyError, OSError, optuna.exceptions.StorageInternalError) as exc:  # the storage went away
+            reason = " ".join(str(exc).split()).split(" (Background on this error")[0]
+            raise StorageError(f"hydra.sweeper.storage={self.storage_url}: lost the study's storage ({reason[:200]}); "
+                               "the trials it holds are kept: run the same command again once it is back") from None
+
+    def _draw(self, study: optuna.Study, distributions: dict[str, Any], fixed: dict[str, str],
+              take_over: bool) -> None:
         if take_over:
             self._finish_interrupted(study, fixed)
         heartbeat = has_heartbeat(study._storage)  # noqa: SLF001 - the study's own storage object

@@ -80,7 +80,10 @@ class Heartbeat:
     def _beat(self) -> None:
         interval = self.storage.get_heartbeat_interval()
         while not self.stop.wait(interval):
-            self.storage.record_heartbeat(self.trial_id)
+            try:
+                self.storage.record_heartbeat(self.trial_id)
+            except Exception:  # noqa: BLE001 - the storage is gone: the worker reports it at its next tell
+                return
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
