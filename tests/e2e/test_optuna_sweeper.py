@@ -90,3 +90,21 @@ def test_the_same_study_with_another_space_or_direction_is_refused(argument: str
     assert f"study '{STUDY}' in {storage} " + message in lines[0]
     assert not _study(tmp_path).get_trials()
     assert sorted(p.name for p in sweep.iterdir()) == ["optuna.db"]  # no trial ran
+
+
+@pytest.mark.parametrize(("sampler", "extra"), [
+    ("cmaes", []),  # needs the cmaes package (a dependency of argmine)
+    ("nsgaii", []),
+    # a grid needs choice()/range() params only: the intervals fixed
+    ("grid", ["model.optimizer.lr=0.003", "model.net.dropout=0.3"]),
+])
+def test_each_sampler_runs_a_short_study(sampler: str, extra: list[str], tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_MODE", "disabled")
+    code = main(["train", "-m", *SHORT, "trainer.max_epochs=1", f"hydra/sweeper/sampler={sampler}",
+                 "hydra.sweeper.n_trials=2", "hydra.sweeper.sampler.seed=3", *extra, f"paths.root_dir={tmp_path}"])
+    assert code in (0, None)
+    trials = _study(tmp_path).get_trials()
+    assert [t.state for t in trials] == [optuna.trial.TrialState.COMPLETE] * 2
+    if sampler == "grid":
+        assert set(trials[0].params) == {"model.net.hidden_size", "model.net.char_filters", "data.batch_size"}

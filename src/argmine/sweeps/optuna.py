@@ -19,12 +19,15 @@ the same length; pruning needs a single objective (Optuna's rule).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import math
 import os
 import time
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +151,8 @@ class OptunaSweeper(Sweeper):
             self._finish_interrupted(study, fixed)
         heartbeat = has_heartbeat(study._storage)  # noqa: SLF001 - the study's own storage object
         while True:
-            optuna.storages.fail_stale_trials(study)  # heartbeat: dead workers' trials FAIL, retried
+            with _experimental_ok():  # heartbeat: dead workers' trials FAIL, retried
+                optuna.storages.fail_stale_trials(study)
             counted = self._counted(study)
             states = {t.number: t.state for t in study.get_trials(deepcopy=False)}
             waiting = any(states[n] == TrialState.WAITING for n in counted[: self.n_trials])
@@ -170,7 +174,8 @@ class OptunaSweeper(Sweeper):
         """Numbers of the trials that count towards ``n_trials``, in order: all but surplus ones
         and stale ones that Optuna re-queued as a new trial."""
         trials = study.get_trials(deepcopy=False)
-        retried = {n for t in trials for n in RetryHeartbeatStaleTrialCallback.retry_history(t)}
+        with _experimental_ok():
+            retried = {n for t in trials for n in RetryHeartbeatStaleTrialCallback.retry_history(t)}
         return [t.number for t in trials
                 if not (t.state == TrialState.FAIL and (t.number in retried or t.user_attrs.get(SURPLUS_ATTR)))]
 
@@ -349,6 +354,14 @@ def grid_of(distributions: dict[str, Any]) -> dict[str, list[Any]]:
             raise ConfigError(f"hydra.sweeper.params.{key}: a grid sampler needs choice() or range(), "
                               "not an interval")
     return grid
+
+
+@contextlib.contextmanager
+def _experimental_ok() -> Iterator[None]:
+    """Optuna marks its heartbeat helpers experimental; argmine uses them on purpose (here only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        yield
 
 
 def _consecutive(numbers: list[int]) -> list[list[int]]:
