@@ -43,6 +43,8 @@ def test_two_workers_on_a_journal_study_run_exactly_n_trials(tmp_path: Path) -> 
     assert all(t.user_attrs.get("argmine_surplus") for t in trials if t not in finished)
     numbers = [t.number for t in finished]
     assert len(set(numbers)) == 6
+    # each worker's sampler has its own seed: the workers do not draw the same parameters
+    assert len({tuple(sorted(t.params.items())) for t in finished}) == 6
     assert sorted(folders) == sorted(str(n) for n in numbers)  # one run folder per trial, by its number
     for t in finished:
         assert t.value == pytest.approx(folders[str(t.number)]["val/c_f1_exact"])
@@ -89,19 +91,25 @@ def test_a_killed_workers_trial_is_failed_by_the_heartbeat_and_run_again(tmp_pat
 
 def test_workers_launch_their_trials_through_submitit(tmp_path: Path) -> None:
     """The cluster recipe's launcher, run locally: each worker submits its trials as submitit jobs
-    (``hydra/launcher=submitit_local``; ``hydra/launcher=slurm`` submits the same jobs to SLURM)."""
+    (``hydra/launcher=submitit_local``; ``hydra/launcher=slurm`` submits the same jobs to SLURM).
+    The study is unnamed and the sweep folder named by the time: the workers get the parent's
+    resolved values, not their own (one study, one folder)."""
     journal = tmp_path / "study.log"
-    proc = run_argmine("train", "-m", *TINY, "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
-                       f"hydra.sweeper.storage=journal:{journal}", "hydra/launcher=submitit_local",
+    proc = run_argmine("train", "-m", *TINY, "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=2",
+                       "hydra.sweeper.study_name=null", f"hydra.sweeper.storage=journal:{journal}",
+                       f"hydra.sweep.dir={tmp_path}/sweep_${{now:%H-%M-%S-%f}}", "hydra/launcher=submitit_local",
                        "hydra.launcher.timeout_min=10", f"paths.root_dir={tmp_path}", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    sweep = tmp_path / "train" / "sweeps" / STUDY
+    [sweep] = list(tmp_path.glob("sweep_*"))
     storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
-    trials, folders = _trials_and_folders(sweep, storage)
-    assert len([t for t in trials if t.state in FINISHED]) == 4 and len(folders) == 4
+    [summary] = optuna.get_all_study_summaries(storage)
+    trials = optuna.load_study(study_name=summary.study_name, storage=storage).get_trials()
+    finished = [t for t in trials if t.state in FINISHED]
+    assert len(finished) == 2
+    assert sorted(p.parent.name for p in sweep.glob("*/metrics.json")) == sorted(str(t.number) for t in finished)
+    assert (sweep / "best.yaml").is_file()
     jobs = [p for p in (sweep / ".submitit").iterdir() if list(p.glob("*_result.pkl"))]
-    assert len(jobs) == 4  # one submitit job per trial
-
+    assert len(jobs) == 2  # one submitit job per trial
 
 def test_a_joining_process_leaves_others_running_trials_alone(tmp_path: Path) -> None:
     """``resume_running=false``: a trial RUNNING in another process (no heartbeat to tell) is
@@ -116,3 +124,4 @@ def test_a_joining_process_leaves_others_running_trials_alone(tmp_path: Path) ->
     assert [(t.number, t.state) for t in trials] == [(elsewhere.number, optuna.trial.TrialState.RUNNING),
                                                       (1, optuna.trial.TrialState.COMPLETE)]
     assert not (tmp_path / "train" / "sweeps" / STUDY / "0").exists()  # trial 0 not re-run here
+

@@ -101,6 +101,9 @@ class OptunaSweeper(Sweeper):
         distributions, fixed = parse_search_space([f"{k}={v}" for k, v in self.params.items()] + list(arguments))
         worker = os.environ.get(WORKER_ENV) is not None
         self._check_directions()
+        if self.n_jobs > 1 and self.storage_url is None:
+            raise ConfigError("hydra.sweeper.n_jobs > 1 needs a storage its workers share "
+                              "(hydra.sweeper.storage=sqlite:///PATH, journal:PATH or postgresql://...)")
         if not worker:  # the process that started the workers checked it
             self._check_objective()
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
@@ -120,19 +123,17 @@ class OptunaSweeper(Sweeper):
         # live workers and Optuna fails the stale ones
         take_over = not worker and not has_heartbeat(storage) and self.resume_running
         if self.n_jobs > 1 and not worker:
-            if self.storage_url is None:
-                raise ConfigError("hydra.sweeper.n_jobs > 1 needs a storage its workers share "
-                                  "(hydra.sweeper.storage=sqlite:///PATH, journal:PATH or postgresql://...)")
             if take_over:
                 self._finish_interrupted(study, fixed)
-            codes = run_workers(self.n_jobs, self._worker_arguments())
-            if any(codes):
+            codes = run_workers(self.n_jobs, self._worker_arguments(study.study_name))
+            if any(codes) and len(self._finished(study)) < self.n_trials:
                 raise ArgmineError(f"{sum(c != 0 for c in codes)} of {self.n_jobs} sweep workers failed "
                                    f"(exit codes {codes}); the study's trials are kept in {self.storage_url}: "
                                    "run the same command again to finish it")
         else:
             self._work(study, distributions, fixed, take_over)
-        self._save_results(study)
+        if not worker:  # the workers' parent writes best.yaml and the report, once
+            self._save_results(study)
 
     def _work(self, study: optuna.Study, distributions: dict[str, Any], fixed: dict[str, str],
               take_over: bool) -> None:
@@ -166,7 +167,7 @@ class OptunaSweeper(Sweeper):
             if trial.number not in self._counted(study)[: self.n_trials]:
                 trial.set_user_attr(SURPLUS_ATTR, True)
                 study.tell(trial.number, state=TrialState.FAIL)
-                return
+                continue  # the study is full: wait for the others (or pick up a retried trial)
             with Heartbeat(study._storage, trial._trial_id):  # noqa: SLF001 - the study's storage and id
                 self._run(study, [trial.number], [trial.params], fixed)
 
@@ -179,18 +180,29 @@ class OptunaSweeper(Sweeper):
         return [t.number for t in trials
                 if not (t.state == TrialState.FAIL and (t.number in retried or t.user_attrs.get(SURPLUS_ATTR)))]
 
+    def _finished(self, study: optuna.Study) -> list[int]:
+        return [n for n in self._counted(study)
+                if study.get_trials(deepcopy=False)[n].state in (TrialState.COMPLETE, TrialState.PRUNED)]
+
     def _storage(self) -> Any:
         """The study's storage: an RDB one with the heartbeat when ``heartbeat_interval`` is set."""
         url = self.storage_url
         if url is None or url.startswith("journal:"):
-            return make_storage(url)
+            try:
+                return make_storage(url)
+            except OSError as exc:
+                raise StorageError(f"hydra.sweeper.storage={url}: cannot open the journal file: {exc}") from None
         return rdb_storage(url, *self.heartbeat)
 
-    def _worker_arguments(self) -> list[str]:
-        """This sweep's command line for a worker: the same overrides, one job per process."""
+    def _worker_arguments(self, study_name: str) -> list[str]:
+        """This sweep's command line for a worker: the same overrides, one job per process, and
+        the values the workers must share pinned as resolved here (a ``${now:...}`` sweep folder
+        would resolve again in each worker; an unnamed study would be a new one in each)."""
+        pinned = {"hydra.sweeper.n_jobs": "1", "hydra.sweep.dir": str(self.sweep_dir),
+                  "hydra.sweeper.storage": str(self.storage_url), "hydra.sweeper.study_name": study_name}
         overrides = self.config.hydra.overrides
-        keep = [o for o in [*overrides.hydra, *overrides.task] if not o.lstrip("+~").startswith("hydra.sweeper.n_jobs=")]
-        return ["train", "-m", *keep, "hydra.sweeper.n_jobs=1"]
+        keep = [o for o in [*overrides.hydra, *overrides.task] if o.lstrip("+~").split("=", 1)[0] not in pinned]
+        return ["train", "-m", *keep, *(f"{key}={_quoted(value)}" for key, value in pinned.items())]
 
     def _finish_interrupted(self, study: optuna.Study, fixed: dict[str, str]) -> None:
         """Trials a killed process left ``RUNNING``: their recorded value, or run them again."""
@@ -213,7 +225,7 @@ class OptunaSweeper(Sweeper):
             for i, ret in zip(group, returns, strict=True):
                 failures += not self._tell(study, numbers[i], ret)
         if numbers and failures / len(numbers) > self.max_failure_rate:
-            raise RuntimeError(f"{failures} of {len(numbers)} trial(s) failed "
+            raise ArgmineError(f"{failures} of {len(numbers)} trial(s) failed "
                                f"(hydra.sweeper.max_failure_rate={self.max_failure_rate})")
 
     def _trial_link(self, study: optuna.Study, number: int) -> list[str]:
@@ -228,11 +240,11 @@ class OptunaSweeper(Sweeper):
         try:
             raw = ret.return_value
         except Exception as exc:  # noqa: BLE001 - a failed job is a failed trial
-            study.tell(number, state=TrialState.FAIL)
+            study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
             log.warning("trial %d failed: %s", number, exc)
             return False
         if PRUNED_ATTR in trial.user_attrs:
-            study.tell(number, state=TrialState.PRUNED)
+            study.tell(number, state=TrialState.PRUNED, skip_if_finished=True)
             log.info("trial %d pruned after epoch %s", number, trial.user_attrs[PRUNED_ATTR])
             return True
         try:
@@ -240,10 +252,10 @@ class OptunaSweeper(Sweeper):
             if len(values) != len(self.directions) or any(math.isnan(v) for v in values):
                 raise ValueError(f"objective {values} does not fit optimized_metric={self.objective!r}")
         except (TypeError, ValueError) as exc:
-            study.tell(number, state=TrialState.FAIL)
+            study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
             log.warning("trial %d failed: %s", number, exc)
             return False
-        study.tell(number, values if len(values) > 1 else values[0])
+        study.tell(number, values if len(values) > 1 else values[0], skip_if_finished=True)
         return True
 
     # -- checks and parts ------------------------------------------------------------------------
@@ -283,13 +295,16 @@ class OptunaSweeper(Sweeper):
             return None
 
     def _sampler(self, n_done: int, distributions: dict[str, Any]) -> Any:
-        """The configured sampler, re-seeded with ``seed + n_done`` when resuming a seeded one;
-        a grid sampler (``_partial_: true``) gets the grid of the ``choice``/``range`` params."""
+        """The configured sampler, re-seeded with ``seed + n_done`` when resuming a seeded one
+        (and apart for each worker process, so workers do not draw the same parameters); a grid
+        sampler (``_partial_: true``) gets the grid of the ``choice``/``range`` params."""
         cfg = self.sampler_cfg
         if cfg is None:
             return None
-        if n_done and cfg.get("seed") is not None:
-            cfg = OmegaConf.merge(cfg, {"seed": int(cfg.seed) + n_done})
+        worker = os.environ.get(WORKER_ENV)
+        offset = n_done + (1000 * (int(worker) + 1) if worker is not None else 0)
+        if offset and cfg.get("seed") is not None:
+            cfg = OmegaConf.merge(cfg, {"seed": int(cfg.seed) + offset})
         sampler = instantiate(cfg)
         if isinstance(sampler, functools.partial):
             sampler = sampler(search_space=grid_of(distributions))
@@ -354,6 +369,12 @@ def grid_of(distributions: dict[str, Any]) -> dict[str, list[Any]]:
             raise ConfigError(f"hydra.sweeper.params.{key}: a grid sampler needs choice() or range(), "
                               "not an interval")
     return grid
+
+
+def _quoted(value: str) -> str:
+    """A value for a Hydra override on a command line (no shell): quoted, so paths and URLs
+    with ``:``, ``,`` or spaces stay one string."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @contextlib.contextmanager

@@ -82,8 +82,8 @@ class Heartbeat:
         while not self.stop.wait(interval):
             try:
                 self.storage.record_heartbeat(self.trial_id)
-            except Exception:  # noqa: BLE001 - the storage is gone: the worker reports it at its next tell
-                return
+            except Exception:  # noqa: BLE001 - a locked or lost storage: try again next beat; a lost
+                continue  # one is reported by the worker at its next tell
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
