@@ -8,18 +8,12 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import require_module, run_argmine
+from tests.e2e.test_optuna_resume import STUDY, TINY
 
 pytestmark = pytest.mark.slow  # CLI subprocesses that train: `make test` only
 
 optuna = require_module("optuna")
 
-TINY = [
-    "experiment=quickstart", "hparams_search=bilstm_crf_optuna", "hydra.sweeper.n_trials=6",
-    "trainer.max_epochs=1", "+trainer.limit_train_batches=2", "+trainer.limit_val_batches=2",
-    "+trainer.enable_checkpointing=false", "+trainer.enable_model_summary=false",
-    "trainer.enable_progress_bar=false", "callbacks=none", "logger=none", "test=false", "export=false",
-]
-STUDY = "quickstart_bilstm_crf_optuna"
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
 
 

@@ -53,6 +53,7 @@ from argmine.sweeps.workers import (
     has_heartbeat,
     rdb_storage,
     run_workers,
+    storage_reason,
 )
 from argmine.training.pruning import PRUNED_ATTR, make_storage
 
@@ -142,9 +143,9 @@ class OptunaSweeper(Sweeper):
         try:
             self._draw(study, distributions, fixed, take_over)
         except (SQLAlchemyError, OSError, optuna.exceptions.StorageInternalError) as exc:  # the storage went away
-            reason = " ".join(str(exc).split()).split(" (Background on this error")[0]
-            raise StorageError(f"hydra.sweeper.storage={self.storage_url}: lost the study's storage ({reason[:200]}); "
-                               "the trials it holds are kept: run the same command again once it is back") from None
+            raise StorageError(f"hydra.sweeper.storage={self.storage_url}: lost the study's storage "
+                               f"({storage_reason(exc, 200)}); the trials it holds are kept: run the same command "
+                               "again once it is back") from None
 
     def _draw(self, study: optuna.Study, distributions: dict[str, Any], fixed: dict[str, str],
               take_over: bool) -> None:
@@ -154,8 +155,9 @@ class OptunaSweeper(Sweeper):
         while True:
             with _experimental_ok():  # heartbeat: dead workers' trials FAIL, retried
                 optuna.storages.fail_stale_trials(study)
-            counted = self._counted(study)
-            states = {t.number: t.state for t in study.get_trials(deepcopy=False)}
+            trials = study.get_trials(deepcopy=False)
+            counted = _counted(trials)
+            states = {t.number: t.state for t in trials}
             waiting = any(states[n] == TrialState.WAITING for n in counted[: self.n_trials])
             if len(counted) >= self.n_trials and not waiting:
                 if heartbeat and any(states[n] == TrialState.RUNNING for n in counted):
@@ -164,25 +166,16 @@ class OptunaSweeper(Sweeper):
                     continue
                 return
             trial = study.ask(distributions)
-            if trial.number not in self._counted(study)[: self.n_trials]:
+            if trial.number not in _counted(study.get_trials(deepcopy=False))[: self.n_trials]:
                 trial.set_user_attr(SURPLUS_ATTR, True)
                 study.tell(trial.number, state=TrialState.FAIL)
                 continue  # the study is full: wait for the others (or pick up a retried trial)
             with Heartbeat(study._storage, trial._trial_id):  # noqa: SLF001 - the study's storage and id
                 self._run(study, [trial.number], [trial.params], fixed)
 
-    def _counted(self, study: optuna.Study) -> list[int]:
-        """Numbers of the trials that count towards ``n_trials``, in order: all but surplus ones
-        and stale ones that Optuna re-queued as a new trial."""
-        trials = study.get_trials(deepcopy=False)
-        with _experimental_ok():
-            retried = {n for t in trials for n in RetryHeartbeatStaleTrialCallback.retry_history(t)}
-        return [t.number for t in trials
-                if not (t.state == TrialState.FAIL and (t.number in retried or t.user_attrs.get(SURPLUS_ATTR)))]
-
     def _finished(self, study: optuna.Study) -> list[int]:
-        return [n for n in self._counted(study)
-                if study.get_trials(deepcopy=False)[n].state in (TrialState.COMPLETE, TrialState.PRUNED)]
+        trials = study.get_trials(deepcopy=False)
+        return [n for n in _counted(trials) if trials[n].state in (TrialState.COMPLETE, TrialState.PRUNED)]
 
     def _storage(self) -> Any:
         """The study's storage: an RDB one with the heartbeat when ``heartbeat_interval`` is set."""
@@ -275,16 +268,17 @@ class OptunaSweeper(Sweeper):
         after each trial has trained (the sweep's data and model are built once and asked)."""
         if not self.objective:
             return
-        for name in (self.objective if OmegaConf.is_list(self.objective) else [self.objective]):
-            malformed = metric_names.problem("optimized_metric", str(name))
+        objectives = [str(n) for n in (self.objective if OmegaConf.is_list(self.objective) else [self.objective])]
+        for name in objectives:
+            malformed = metric_names.problem("optimized_metric", name)
             if malformed:  # a typo: before the data and model are built
                 raise ConfigError(malformed)
         # deferred: training.train imports torch and Lightning; only a sweep with an objective needs it
         from argmine.training.train import check_objective
 
         task_cfg = OmegaConf.masked_copy(self.config, [k for k in self.config if k != "hydra"])
-        for name in (self.objective if OmegaConf.is_list(self.objective) else [self.objective]):
-            check_objective(task_cfg, str(name))
+        for name in objectives:
+            check_objective(task_cfg, name)
 
     def _existing(self, storage: Any) -> optuna.Study | None:
         if self.study_name is None:
@@ -369,6 +363,15 @@ def grid_of(distributions: dict[str, Any]) -> dict[str, list[Any]]:
             raise ConfigError(f"hydra.sweeper.params.{key}: a grid sampler needs choice() or range(), "
                               "not an interval")
     return grid
+
+
+def _counted(trials: list[Any]) -> list[int]:
+    """Numbers of the trials that count towards ``n_trials``, in order: all but surplus ones
+    and stale ones that Optuna re-queued as a new trial."""
+    with _experimental_ok():
+        retried = {n for t in trials for n in RetryHeartbeatStaleTrialCallback.retry_history(t)}
+    return [t.number for t in trials
+            if not (t.state == TrialState.FAIL and (t.number in retried or t.user_attrs.get(SURPLUS_ATTR)))]
 
 
 def _quoted(value: str) -> str:

@@ -52,8 +52,13 @@ def rdb_storage(url: str, heartbeat_interval: int | None, grace_period: int | No
         try:
             return RDBStorage(url, **kwargs)
         except Exception as exc:  # noqa: BLE001 - SQLAlchemy's many connection errors: one line
-            reason = " ".join(str(exc).split()).split(" (Background on this error")[0]
-            raise StorageError(f"hydra.sweeper.storage={url}: cannot open the study's storage: {reason[:300]}") from None
+            raise StorageError(f"hydra.sweeper.storage={url}: cannot open the study's storage: "
+                               f"{storage_reason(exc)}") from None
+
+
+def storage_reason(exc: BaseException, limit: int = 300) -> str:
+    """A storage error as one short line (SQLAlchemy's multi-line text without its help link)."""
+    return " ".join(str(exc).split()).split(" (Background on this error")[0][:limit]
 
 
 def has_heartbeat(storage: Any) -> bool:

@@ -86,13 +86,20 @@ def _metric_name_problems(cfg: DictConfig) -> list[str]:
     """``optimized_metric`` and the callbacks' ``monitor`` against the shape of argmine's metric
     names (:mod:`argmine.metric_names`): a typo is caught here, before torch; whether this
     model logs a well-formed name is :func:`check_metric_names`' job, once it is built."""
+    wanted = wanted_metrics(cfg)
+    return [p for key, metric in wanted if (p := metric_names.problem(key, str(metric)))]
+
+
+def wanted_metrics(cfg: DictConfig) -> list[tuple[str, Any]]:
+    """``(key, metric name)`` of ``optimized_metric`` (one or a list) and of every callback's
+    ``monitor``, the names a run must log."""
     objective = cfg.get("optimized_metric") if not OmegaConf.is_missing(cfg, "optimized_metric") else None
     wanted = [("optimized_metric", m) for m in (list(objective) if isinstance(objective, ListConfig) else [objective])]
     callbacks = cfg.get("callbacks")
     for name, callback in (callbacks.items() if isinstance(callbacks, DictConfig) else []):
         if isinstance(callback, DictConfig) and callback.get("monitor") is not None:
             wanted.append((f"callbacks.{name}.monitor", callback.get("monitor")))
-    return [p for key, metric in wanted if metric is not None and (p := metric_names.problem(key, str(metric)))]
+    return [(key, metric) for key, metric in wanted if metric is not None]
 
 
 def _walk(node: Any, path: str, problems: list[str]) -> None:
@@ -205,15 +212,9 @@ def check_metric_names(cfg: DictConfig, model: Any) -> None:
     if names is None:
         return
     known = names()
-    objective = cfg.get("optimized_metric")
-    objectives = list(objective) if isinstance(objective, ListConfig) else [objective]
-    wanted = [("optimized_metric", metric) for metric in objectives]
-    for name, callback in (cfg.get("callbacks") or {}).items():
-        if isinstance(callback, DictConfig) and callback.get("monitor") is not None:
-            wanted.append((f"callbacks.{name}.monitor", callback.get("monitor")))
     problems = []
-    for key, metric in wanted:
-        if metric is not None and metric not in known:
+    for key, metric in wanted_metrics(cfg):
+        if metric not in known:
             close = nearest(str(metric), sorted(known))
             hint = f"did you mean {close}?" if close else f"it logs {', '.join(sorted(known)[:12])} ..."
             problems.append(f"{key}={metric}: not a metric this run logs; {hint}")
