@@ -23,6 +23,8 @@ FAMILIES = [
     re.compile(rf"{_STAGE}/f1(_[a-z0-9]+)?_{_VARIANT}/.+"),
     # relations: Eger's per-unit protocol and argmine's document-level one (doc_)
     re.compile(rf"{_STAGE}/r_(f1|precision|recall|macro_f1)_(doc_)?{_VARIANT}(/.+)?"),
+    # a structure model's selection aggregate: (C-F1 + Eger's R-F1) / 2
+    re.compile(rf"{_STAGE}/cr_f1_{_VARIANT}"),
     re.compile(rf"{_STAGE}/token_(macro_f1|accuracy)"),
     # the pair model over gold components
     re.compile(rf"{_STAGE}/(type|link|stance)_(macro_f1|accuracy)"),
@@ -35,6 +37,7 @@ COMMON = sorted(
         *(f"c_{kind}_{variant}" for kind in ("f1", "precision", "recall", "macro_f1") for variant in ("exact", "50")),
         *(f"r_{kind}_{variant}" for kind in ("f1", "precision", "recall")
           for variant in ("exact", "50", "doc_exact", "doc_50")),
+        "cr_f1_exact", "cr_f1_50",
         *(f"{head}_{kind}" for head in ("type", "link", "stance") for kind in ("macro_f1", "accuracy")),
     )}
 )

@@ -7,7 +7,9 @@ DDP when computed. ``compute()`` returns unprefixed names; :func:`format_metrics
 stage: ``{stage}/c_f1_exact``, ``{stage}/c_f1_50``, ``{stage}/c_macro_f1_exact``,
 ``{stage}/f1_exact/{label}``, ``{stage}/r_f1_exact``, ``{stage}/r_f1_50`` (Eger et al.'s
 per-unit R-F1), ``{stage}/r_f1_doc_exact``, ``{stage}/r_f1_doc_50`` (argmine's document-level
-variant; see :mod:`argmine.metrics.eger`), ``{stage}/token_macro_f1``.
+variant; see :mod:`argmine.metrics.eger`), ``{stage}/cr_f1_exact``, ``{stage}/cr_f1_50`` (the
+mean of C-F1 and Eger's R-F1 of a variant: what a structure model's checkpoint is chosen on),
+``{stage}/token_macro_f1``.
 
 Variants: ``exact``; ``50`` and ``100`` are Eger's overlap rule at alpha 0.5 and 0.999;
 ``fb`` is the Feedback Prize bidirectional rule (components only).
@@ -78,7 +80,8 @@ class ComponentMetrics(nn.Module):
     ``c_recall_{v}``, ``c_macro_f1_{v}``, ``f1_{v}/{label}``; per relation variant ``v``:
     ``r_f1_{v}``, ``r_precision_{v}``, ``r_recall_{v}`` (+ ``r_macro_f1_{v}`` and
     ``r_f1_{v}/{label}`` with ``relation_labels``); the same with ``doc_`` before ``{v}`` for
-    the document-level protocol (``r_f1_doc_exact``); with ``tags``: ``token_macro_f1``,
+    the document-level protocol (``r_f1_doc_exact``); ``cr_f1_{v}`` = (``c_f1_{v}`` +
+    ``r_f1_{v}``) / 2 where both are scored; with ``tags``: ``token_macro_f1``,
     ``token_accuracy``.
     """
 
@@ -171,6 +174,9 @@ class ComponentMetrics(nn.Module):
                 out[f"r_macro_f1_{v}"] = res["macro_f1"]
                 for label in metric.labels:
                     out[f"r_f1_{v}/{label}"] = res[f"f1/{label}"]
+        for v in self.relations:
+            if v in self.spans:  # the checkpoint-selection aggregate of a structure model
+                out[f"cr_f1_{v}"] = (out[f"c_f1_{v}"] + out[f"r_f1_{v}"]) / 2
         if self.tokens is not None:
             res = self.tokens.compute()
             out["token_macro_f1"] = res["token_macro_f1"]

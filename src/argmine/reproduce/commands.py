@@ -103,11 +103,13 @@ def compare(meta: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_results(name: str, meta: dict[str, Any], ours: dict[str, Any], command: list[str], wall_s: float,
-                  out_dir: Path, code_commit: str | None = None, quick: bool = False) -> dict[str, Any]:
+                  out_dir: Path, code_commit: str | None = None, quick: bool = False,
+                  selected_by: list[str] | None = None) -> dict[str, Any]:
     """Write ``results.json`` and ``results.md``; ``code_commit``: the commit the runs started
     from (default: HEAD now; ``main`` records it before the runs, so later commits made while a
     long reproduction runs are not credited with it). ``quick`` marks a smoke run
-    (``"quick": true``), which the reproduction table leaves out."""
+    (``"quick": true``), which the reproduction table leaves out. ``selected_by``: the metric(s)
+    that chose the runs' checkpoints (their ``metrics.json``), recorded as ``selected_by``."""
     tolerance = meta.get("tolerance")
     result = {
         "name": name,
@@ -121,6 +123,8 @@ def write_results(name: str, meta: dict[str, Any], ours: dict[str, Any], command
         "machine": machine(),
         "wall_s": round(wall_s, 1),
     }
+    if selected_by:
+        result["selected_by"] = selected_by[0] if len(selected_by) == 1 else selected_by
     if quick:
         result["quick"] = True
     if any("/r_f1_" in key for key in result["paper"]):
@@ -147,6 +151,8 @@ def write_markdown(result: dict[str, Any], out_dir: Path) -> None:
         lines += ["", "Also logged (no paper value under this protocol):", "",
                   "| metric | ours (mean ± std) | n |", "|---|---|---|"]
         lines += [f"| {k} | {o['mean']:.4f} ± {o['std']:.4f} | {o['n']} |" for k, o in result["other"].items()]
+    if result.get("selected_by"):
+        lines += ["", f"Checkpoint chosen on: `{result['selected_by']}` (validation)"]
     lines += ["", f"Command: `{result['command']}`  ", f"Commit: `{result['commit']}`  ",
               f"Machine: {result['machine']}  ", f"Wall time: {result['wall_s']} s", ""]
     if result.get("rescored"):
@@ -185,7 +191,9 @@ def reproduce_command(argv: list[str]) -> int:
     summary = json.loads(summary_md.with_suffix(".json").read_text(encoding="utf-8"))
     ours = compare(meta, summary)
     out_dir = args.out or (quick_dir(args.name) if args.quick else experiments_dir() / args.name)
-    result = write_results(args.name, meta, ours, command, wall, out_dir, code_commit, quick=args.quick)
+    selected_by = sorted({str(r["metrics"]["selected_by"]) for r in summary.get("runs", []) if "selected_by" in r["metrics"]})
+    result = write_results(args.name, meta, ours, command, wall, out_dir, code_commit, quick=args.quick,
+                           selected_by=selected_by)
     for key, paper in result["paper"].items():
         o = ours[key]
         print(f"{key}: paper {paper:.4f}, ours {o['mean']:.4f} ± {o['std']:.4f} (n={o['n']})")

@@ -29,14 +29,14 @@ ARGMINE_EXTRA_KEYS = {
 }
 TOP_LEVEL_KEYS = {
     "task_name", "name", "tags", "seed", "deterministic", "cpu_portable", "ckpt_path", "train", "test",
-    "eval_checkpoint", "export", "optimized_metric", "optuna_trial", "cv", "data", "model", "trainer",
+    "eval_checkpoint", "export", "optimized_metric", "selection_metric", "optuna_trial", "cv", "data", "model", "trainer",
     "callbacks", "logger", "paths", "extras", "stages", "hydra", "meta",
 }
 # the top-level keys' types (those that hold a value rather than a config group)
 TOP_LEVEL_TYPES: dict[str, Any] = {
     "seed": int, "deterministic": bool, "cpu_portable": bool, "train": bool, "test": bool, "export": bool,
     "ckpt_path": str | None, "eval_checkpoint": typing.Literal["best", "last"],
-    "optimized_metric": str | list | None, "name": str, "task_name": str,
+    "optimized_metric": str | list | None, "selection_metric": str, "name": str, "task_name": str,
 }
 # documented ranges of constructor arguments, by parameter name (whatever the target)
 RANGES: dict[str, tuple[str, Callable[[float], bool]]] = {

@@ -113,6 +113,17 @@ def pick_checkpoint(trainer: pl.Trainer, which: str) -> str | None:
     return next((c.last_model_path for c in callbacks if c.last_model_path), None)
 
 
+def checkpoint_selection(trainer: pl.Trainer, ckpt: str | None) -> dict[str, Any]:
+    """Which metric chose the evaluated checkpoint (``selected_by``: the monitor, or ``last``)
+    and the epoch it was saved after (``selected_epoch``, counted from 0); ``{}`` without one."""
+    if ckpt is None:
+        return {}
+    monitored = [c for c in trainer.checkpoint_callbacks if c.monitor is not None]
+    chosen_by = monitored[0].monitor if monitored and monitored[0].best_model_path == ckpt else "last"
+    saved = torch.load(ckpt, map_location="cpu", weights_only=True, mmap=True)
+    return {"selected_by": chosen_by, "selected_epoch": int(saved["epoch"])}
+
+
 def run_stages(trainer: pl.Trainer, model: Any, datamodule: ArgumentDataModule, stages: list[str],
                ckpt_path: str | None) -> dict[str, float]:
     metrics: dict[str, float] = {}
@@ -128,7 +139,7 @@ def run_stages(trainer: pl.Trainer, model: Any, datamodule: ArgumentDataModule, 
     return metrics
 
 
-def write_metrics(path: Path, metrics: dict[str, float]) -> None:
+def write_metrics(path: Path, metrics: dict[str, Any]) -> None:
     clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in sorted(metrics.items())}
     tmp = path.with_suffix(".json.part")
     tmp.write_text(json.dumps(clean, indent=2) + "\n", encoding="utf-8")
@@ -156,7 +167,7 @@ def export_evaluated(model: Any, folder: Path, cfg: DictConfig) -> None:
 
 
 # -- entry points ------------------------------------------------------------------------------------
-def train(cfg: DictConfig) -> dict[str, float]:
+def train(cfg: DictConfig) -> dict[str, Any]:
     """Train, evaluate the best checkpoint on val and test, export, write metrics.json (and
     the decoded val/test documents to ``predictions/<stage>.jsonl``)."""
     check_config(cfg)
@@ -177,7 +188,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
         ckpt = pick_checkpoint(trainer, cfg.eval_checkpoint) if cfg.train else None
         pruned = pruning.pruned_after_epoch if pruning else None
         stages = ["val"] + (["test"] if cfg.test and pruned is None else [])  # a pruned trial is not tested
-        metrics = run_stages(trainer, model, datamodule, stages, ckpt)
+        metrics: dict[str, Any] = run_stages(trainer, model, datamodule, stages, ckpt)
+        metrics.update(checkpoint_selection(trainer, ckpt))
         if pruned is not None:
             metrics["pruned_after_epoch"] = pruned
             mark_pruned(loggers, pruned)
