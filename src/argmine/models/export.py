@@ -11,10 +11,13 @@ Layout of ``<run>/model/``::
 from __future__ import annotations
 
 import json
+import pickle
+import re
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from argmine.errors import CheckpointError
@@ -42,27 +45,107 @@ def export_model(module: Any, folder: str | Path, extra: dict[str, Any] | None =
 
 
 def read_model_folder(folder: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """The JSON description and the weights of an exported model."""
+    """The JSON description and the weights of an exported model; a missing or unreadable file
+    is one :class:`CheckpointError` naming it and what is wrong with it."""
     folder = Path(folder)
-    if not (folder / MODEL_FILE).is_file() or not (folder / WEIGHTS_FILE).is_file():
+    description, weights = folder / MODEL_FILE, folder / WEIGHTS_FILE
+    if not description.is_file() and not weights.is_file():
         raise CheckpointError(
             f"{folder} is not an exported argmine model (expected {MODEL_FILE} and {WEIGHTS_FILE}); "
             "training writes one to <run folder>/model"
         )
+    for missing in (description, weights):
+        if not missing.is_file():
+            raise CheckpointError(f"{missing}: file missing, the exported model is incomplete; re-export the model")
+    return _read_description(description), _read_weights(weights)
+
+
+def _read_description(path: Path) -> dict[str, Any]:
     try:
-        state = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{folder / MODEL_FILE}: unreadable model description: {exc}") from None
-    return state, load_file(str(folder / WEIGHTS_FILE))
+        problem = "empty file (0 bytes)" if path.stat().st_size == 0 else f"not valid JSON ({exc})"
+        raise CheckpointError(f"{path}: unreadable model description: {problem}; re-export the model") from None
+    if not isinstance(state, dict) or "format" not in state:
+        raise CheckpointError(
+            f"{path}: not an argmine model description (a JSON object with a 'format' key); re-export the model"
+        )
+    return state
+
+
+def _read_weights(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_file(str(path))
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except SafetensorError as exc:
+        what = "a valid safetensors file"
+        problem = _plain_problem(_head(path), what)
+        if problem is None:
+            detail = _first_sentence(exc).removeprefix("Error while deserializing header: ")
+            problem = f"not {what} (truncated or corrupt: {detail})"
+        raise CheckpointError(f"{path}: {problem}; re-export the model") from exc
 
 
 def load_checkpoint_file(path: Path) -> dict[str, Any]:
     """A whole Lightning checkpoint, loaded with ``weights_only=True``; an unreadable file is
-    one :class:`CheckpointError` naming it."""
+    one :class:`CheckpointError` naming it and what is wrong with it."""
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except Exception as exc:  # noqa: BLE001 - report any unreadable file as one clear error
-        raise CheckpointError(f"{path}: cannot load checkpoint safely: {exc}") from None
+        raise CheckpointError(f"{path}: {_checkpoint_problem(path, exc)}") from exc
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"{path}: not a Lightning checkpoint (it holds a {type(ckpt).__name__}, not a dict)")
+    return ckpt
+
+
+#: how a ``torch.save`` file starts: a zip archive (the default) or a pickle (the legacy format)
+_TORCH_MAGIC = (b"PK\x03\x04", b"\x80")
+
+
+def _checkpoint_problem(path: Path, exc: Exception) -> str:
+    """Why ``torch.load`` failed on ``path``, in words a user can act on."""
+    what = "a PyTorch checkpoint"
+    head = _head(path)
+    if head.startswith(_TORCH_MAGIC):
+        # torch's weights_only refusals run over several lines; the reason follows this marker
+        _, marker, reason = str(exc).partition("WeightsUnpickler error:")
+        detail = _first_sentence(reason.strip().split("\n\n", 1)[0] if marker else exc) or type(exc).__name__
+        if isinstance(exc, pickle.UnpicklingError) and detail.startswith("Unsupported global"):
+            return f"cannot load checkpoint safely: {detail}"
+        return f"truncated or corrupt checkpoint ({detail}); save or copy it again"
+    return _plain_problem(head, what) or f"not {what} (unrecognised content starting with bytes {head[:8].hex(' ')})"
+
+
+def _head(path: Path, size: int = 64) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
+def _plain_problem(head: bytes, what: str) -> str | None:
+    """Why a file starting with ``head`` is not ``what`` when that shows at its start (it is
+    empty or text); ``None`` for binary content."""
+    if not head:
+        return f"empty file (0 bytes), not {what}"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a character cut at the end of ``head`` is still text
+        text = head[: exc.start].decode("utf-8") if exc.start > len(head) - 4 else ""
+    if text.strip() and all(c.isprintable() or c in "\t\r\n" for c in text):
+        return f"not {what} (it starts with text {' '.join(text.split())[:40]!r})"
+    return None
+
+
+def _first_sentence(message: object) -> str:
+    """The first sentence of an error message (torch's run over several lines), on one line;
+    the exception's type if it has no message."""
+    text = re.sub(r"^\[enforce fail at [^\]]*\]\s*\.?\s*", "", str(message).strip())
+    sentence = " ".join(text.split("\n", 1)[0].split(". ", 1)[0].split()).rstrip(". ")
+    return sentence or (type(message).__name__ if isinstance(message, BaseException) else "")
 
 
 def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
