@@ -1,0 +1,21 @@
+"""Tasks: one object per problem owns its round trip Document -> tensors -> Document."""
+
+from argmine.tasks.tagging import (
+    TaggingTask,
+    UnitDecoding,
+    UnitEncoding,
+    featurize_unit,
+    renumber,
+    stitch,
+    window_output,
+)
+
+__all__ = [
+    "TaggingTask",
+    "UnitDecoding",
+    "UnitEncoding",
+    "featurize_unit",
+    "renumber",
+    "stitch",
+    "window_output",
+]
