@@ -11,7 +11,7 @@ from tests.conftest import missing
 from argmine.corpora import load_corpus
 from argmine.encoding.units import make_units
 from argmine.metrics import ComponentMetrics, update_document
-from argmine.models.module import gold_links
+from argmine.models.evaluation import gold_links
 
 pytestmark = pytest.mark.corpora
 

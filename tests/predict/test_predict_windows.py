@@ -123,9 +123,9 @@ def test_bf16_stores_encoder_linear_weights_once_with_autocast_results(exported:
 
 
 def _windows(predictor: Predictor, text: str) -> list[dict]:
-    from argmine.data.datamodule import featurize_unit
     from argmine.documents import Document, Span
     from argmine.encoding.units import make_units
+    from argmine.tasks import featurize_unit
 
     doc = Document(id="d", text=text, partitions={"paragraphs": [Span(0, len(text), "paragraph")]})
     return [w for unit in make_units(doc, "paragraph") for w in featurize_unit(predictor.module.featurizer, text, unit)]

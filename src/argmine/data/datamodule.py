@@ -18,11 +18,11 @@ from torch.utils.data import DataLoader, Dataset
 from argmine.corpora import Corpus, load_corpus
 from argmine.data.sampling import BucketBatchSampler
 from argmine.documents import Document
-from argmine.encoding.structure import encode_structure
-from argmine.encoding.tags import TagVocab, spans_to_tags
-from argmine.encoding.units import Unit, make_units
+from argmine.encoding.tags import TagVocab
+from argmine.encoding.units import Unit
 from argmine.errors import ConfigError
 from argmine.schema import LabelSchema, load_schema
+from argmine.tasks import TaggingTask, featurize_unit
 
 STAGES = ("train", "val", "test")
 
@@ -146,6 +146,7 @@ class ArgumentDataModule(pl.LightningDataModule):
         self.records: dict[str, list[UnitRecord]] = {}
         self.tag_vocab: TagVocab | None = None
         self.featurizer: Any = None
+        self.task = TaggingTask(unit=unit, target=target, tag_scheme=tag_scheme)
         self._prepared = False
 
     # -- step 1: read, map labels, build units and tags ----------------------------------------
@@ -160,11 +161,9 @@ class ArgumentDataModule(pl.LightningDataModule):
         )  # fmt: skip
         for stage, docs in self.documents.items():
             self.records[stage] = [
-                UnitRecord(i, u, self._unit_labels(doc, u))
-                for i, doc in enumerate(docs)
-                for u in make_units(doc, self.unit)
+                UnitRecord(i, enc.unit, enc.tags or []) for i, doc in enumerate(docs) for enc in self.task.encode(doc)
             ]
-        self.tag_vocab = TagVocab(self._label_order(self._labels_in_records()), scheme=self.tag_scheme)
+        self.tag_vocab = self.task.build_vocab(self._labels_in_records(), list(self.schema.span_labels or []))
         self._prepared = True
 
     def present_labels(self) -> list[str]:
@@ -175,22 +174,6 @@ class ArgumentDataModule(pl.LightningDataModule):
 
     def _labels_in_records(self) -> list[str]:
         return sorted({t[2:] for recs in self.records.values() for r in recs for t in r.tags if t != "O"})
-
-    def _label_order(self, labels: list[str]) -> list[str]:
-        declared = list(self.schema.span_labels or [])
-        if self.target == "components" and declared:
-            missing = [lab for lab in labels if lab not in declared]
-            return declared + missing
-        return labels
-
-    def _unit_labels(self, doc: Document, unit: Unit) -> list[str]:
-        spans = sorted(unit.spans, key=lambda s: (s.start, s.end))
-        if self.target == "structure":
-            names = encode_structure(spans, doc.relations)
-        else:
-            names = [s.label for s in spans]
-        triples = [(s.start, s.end, name) for s, name in zip(spans, names, strict=True)]
-        return spans_to_tags(unit.tokens, triples, self.tag_scheme)
 
     def model_inputs(self) -> dict[str, Any]:
         """Data-derived model arguments, passed to the model by code (never typed in config)."""
@@ -225,6 +208,7 @@ class ArgumentDataModule(pl.LightningDataModule):
             docs = self.documents[stage]
             for rec in recs:
                 rec.windows = featurize_unit(featurizer, docs[rec.doc_index].text, rec.unit)
+        self.task.featurizer = featurizer
 
     # -- dataloaders -------------------------------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:
@@ -394,17 +378,6 @@ def hold_out(docs: list[Document], fraction: float, seed: int) -> tuple[list[Doc
     n_out = max(1, round(len(groups) * fraction))
     out = set(groups[:n_out])
     return [d for d in docs if group_of(d) not in out], [d for d in docs if group_of(d) in out]
-
-
-def featurize_unit(featurizer: Any, text: str, unit: Unit) -> list[dict[str, Any]]:
-    """The featurizer's windows for one unit; each has ``word_range`` (first, last+1). The unit's
-    position in its document goes to featurizers that can use it (``unit_position``)."""
-    if hasattr(featurizer, "encode_unit"):
-        return featurizer.encode_unit(text, unit.tokens, unit.start, unit.end, position=(unit.index, unit.n_units))
-    words = [text[s:e] for s, e in unit.tokens]
-    item = dict(featurizer.encode(words))
-    item["word_range"] = (0, len(words))
-    return [item]
 
 
 def window_words(window: Mapping[str, Any]) -> int:

@@ -20,8 +20,10 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from argmine.encoding.tags import TagVocab
 from argmine.errors import CheckpointError
 from argmine.models.module import TaggerModule
+from argmine.models.state import import_class
 
 MODEL_FILE = "argmine.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -169,7 +171,22 @@ def load_module(path: str | Path, **kwargs: Any) -> Any:
         state = _localise(state, path)
     else:
         state, weights = read_checkpoint(path)
-    return TaggerModule.from_state(state, weights, **kwargs)
+    return tagger_from_state(state, weights, **kwargs)
+
+
+def tagger_from_state(state: dict[str, Any], weights: dict[str, torch.Tensor], **kwargs: Any) -> TaggerModule:
+    """Rebuild a module from :meth:`TaggerModule.export_state` output and a ``net`` state dict."""
+    if state.get("format") != "argmine-tagger/1":
+        raise CheckpointError(f"unknown model format {state.get('format')!r}")
+    featurizer = import_class(state["featurizer"]["class"]).from_state(state["featurizer"]["state"])
+    net_kwargs = {**state["net"]["kwargs"], **kwargs.pop("net_overrides", {})}
+    net = import_class(state["net"]["class"])(**net_kwargs)
+    missing, unexpected = net.load_state_dict(weights, strict=False)
+    if missing or unexpected:
+        raise CheckpointError(f"weights do not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return TaggerModule(net=net, optimizer=kwargs.pop("optimizer", None), featurizer=featurizer,
+                        tag_vocab=TagVocab.from_dict(state["tag_vocab"]), target=state["target"],
+                        net_kwargs=net_kwargs, native_types=state.get("native_types"), **kwargs)
 
 
 def _localise(state: dict[str, Any], folder: Path) -> dict[str, Any]:

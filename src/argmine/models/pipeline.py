@@ -10,7 +10,7 @@ from typing import Any
 from argmine.documents import Document, Relation
 from argmine.encoding.stance import derive_counter_arguments
 from argmine.metrics import ComponentMetrics, update_document
-from argmine.models.module import gold_links
+from argmine.models.evaluation import gold_links
 
 #: per unit record index: (stance of each component, links as (source, target) positions)
 UnitOutputs = Mapping[int, tuple[Sequence[str], set[tuple[int, int]]]]

@@ -16,14 +16,13 @@ from typing import Any
 
 import torch
 
-from argmine.data.datamodule import featurize_unit, window_length
+from argmine.data.datamodule import window_length
 from argmine.documents import Document, Span
-from argmine.encoding.stance import derive_counter_arguments
-from argmine.encoding.units import UNIT_KINDS, Unit, make_units
+from argmine.encoding.units import UNIT_KINDS
 from argmine.errors import ArgmineError, ConfigError
 from argmine.models.export import MODEL_FILE, load_module
-from argmine.models.module import _renumber, window_entry
 from argmine.predict.labels import UnifiedMapper, check_schema_option
+from argmine.tasks import TaggingTask, UnitDecoding, window_output
 from argmine.text.tokenize import paragraph_spans
 
 MAX_TEXT_CHARS = 5_000_000
@@ -71,6 +70,7 @@ class Predictor:
         self.label_map = dict(label_map or {})
         self.metadata = dict(metadata or {})
         self.mapper = mapper
+        self.task = TaggingTask(module.featurizer, module.tag_vocab, unit=unit, target=module.target)
 
     @classmethod
     def load(cls, path: str | Path, batch_size: int = 16, schema: str = "unified",
@@ -148,58 +148,44 @@ class Predictor:
         paragraphs = [Span(a, b, "paragraph") for a, b in paragraph_spans(text)]
         return Document(id=doc_id, text=text, partitions={"paragraphs": paragraphs})
 
-    def _batches(self, windows: list[tuple[int, dict[str, Any]]],
-                 batch_size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-        lengths = [window_length(w) for _, w in windows]
-        for a, b in _pack(lengths, batch_size, self.batch_tokens):
-            yield windows[a:b]
-
     @torch.inference_mode()
     def _predict_documents(self, docs: list[Document], batch_size: int) -> list[Document]:
-        module = self.module
-        units: list[tuple[int, Unit]] = []
-        for di, doc in enumerate(docs):
-            units.extend((di, u) for u in make_units(doc, self.unit) if u.n_tokens)
-        windows = []
-        for ui, (di, unit) in enumerate(units):
-            for window in featurize_unit(module.featurizer, docs[di].text, unit):
-                if window["word_range"][1] > window["word_range"][0]:
-                    windows.append((ui, window))
-        windows.sort(key=lambda item: window_length(item[1]))
+        """Encode the documents' units, run the network over their windows (shortest first),
+        decode each unit's stitched windows and each document through the task."""
+        units = [(di, enc) for di, doc in enumerate(docs) for enc in self.task.encode(doc, targets=False, empty=False)]
+        windows = [(enc, w) for _, enc in units for w, window in enumerate(enc.windows)
+                   if window["word_range"][1] > window["word_range"][0]]
+        windows.sort(key=lambda item: window_length(item[0].windows[item[1]]))
+        lengths = [window_length(enc.windows[w]) for enc, w in windows]
+        position = {id(enc): ui for ui, (_, enc) in enumerate(units)}
         collected: dict[int, list[tuple[Any, ...]]] = {}
-        for chunk in self._batches(windows, batch_size):
-            batch = module.featurizer.collate([w for _, w in chunk], None)
-            batch = {k: v.to(module.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
-            with self._autocast(module.device):
-                emissions, states = module.window_outputs(batch)
-            lengths = batch["mask"].sum(dim=1).tolist()
-            for b, (ui, window) in enumerate(chunk):
-                first, last = window["word_range"]
-                collected.setdefault(ui, []).append(
-                    window_entry(first, last, emissions, states, b, lengths[b])
-                )
+        for a, b in _pack(lengths, batch_size, self.batch_tokens):
+            chunk = windows[a:b]
+            batch = self.task.collate(chunk)
+            batch = {k: v.to(self.module.device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+            with self._autocast(self.module.device):
+                emissions, states = self.module.window_outputs(batch)
+            n_words = batch["mask"].sum(dim=1).tolist()
+            for row, (enc, w) in enumerate(chunk):
+                first, last = enc.windows[w]["word_range"]
+                collected.setdefault(position[id(enc)], []).append(
+                    window_output(first, last, emissions, states, row, n_words[row]))
         order = sorted(collected)
-        decoded = module.decode_units([(units[ui][1].n_tokens, collected[ui]) for ui in order])
-        per_doc: dict[int, tuple[list[Any], list[Any]]] = {di: ([], []) for di in range(len(docs))}
-        for ui, (tag_ids, conf) in zip(order, decoded, strict=True):
-            di, unit = units[ui]
-            spans, relations = module.unit_structure(unit.tokens, tag_ids, conf, collected[ui])
-            per_doc[di][0].extend(spans)
-            per_doc[di][1].extend(relations)
-        out = []
-        for di, doc in enumerate(docs):
-            spans, relations = _renumber(*per_doc[di])
-            doc = doc.replace(spans=spans, relations=relations)
-            if getattr(module, "target", None) == "structure":
-                doc = derive_counter_arguments(doc)
-            if self.mapper is not None:
-                doc = self.mapper(doc)
-            if self.label_map:
-                doc = doc.replace(spans=[
-                    Span(s.start, s.end, self.label_map.get(s.label, s.label), s.id, dict(s.attributes), s.score)
-                    for s in doc.spans])
-            out.append(doc)
-        return out
+        per_doc: list[list[UnitDecoding]] = [[] for _ in docs]
+        for ui, decoded in zip(order, self.task.decode_units([(units[ui][1].unit, collected[ui]) for ui in order],
+                                                              self.module.net), strict=True):
+            per_doc[units[ui][0]].append(decoded)
+        return [self._relabel(self.task.decode(doc, per_doc[di])) for di, doc in enumerate(docs)]
+
+    def _relabel(self, doc: Document) -> Document:
+        """The output label set: ``mapper`` (native -> unified), then ``label_map``."""
+        if self.mapper is not None:
+            doc = self.mapper(doc)
+        if self.label_map:
+            doc = doc.replace(spans=[
+                Span(s.start, s.end, self.label_map.get(s.label, s.label), s.id, dict(s.attributes), s.score)
+                for s in doc.spans])
+        return doc
 
 
 def _store_linear_weights_in_bf16(encoder: torch.nn.Module | None) -> None:

@@ -26,7 +26,7 @@ from omegaconf import OmegaConf
 from argmine.documents import Document
 from argmine.errors import ArgmineError, ConfigError
 from argmine.metrics import ComponentMetrics, format_metrics, update_document
-from argmine.models.module import gold_links
+from argmine.models.evaluation import gold_links
 from argmine.schema import to_native
 
 

@@ -16,7 +16,7 @@ rule); a relation whose endpoints fall in different units cannot be predicted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -87,13 +87,17 @@ class TaggingTask:
 
     # -- data-derived state ----------------------------------------------------------------------
     def prepare(self, documents: Sequence[Document], declared: Sequence[str] = ()) -> TagVocab:
-        """The tag vocabulary of ``documents``' labels (components: ``declared`` labels first,
+        """The tag vocabulary of the labels in ``documents``' gold tags (see :meth:`build_vocab`)."""
+        return self.build_vocab((t[2:] for doc in documents for u in make_units(doc, self.unit)
+                                 for t in self.gold_tags(doc, u) if t != "O"), declared)
+
+    def build_vocab(self, labels: Iterable[str], declared: Sequence[str] = ()) -> TagVocab:
+        """The tag vocabulary of ``labels`` (components: the schema's ``declared`` labels first,
         in their order, then any others; structure: the compound labels, sorted)."""
-        labels = sorted({t[2:] for doc in documents for u in make_units(doc, self.unit)
-                         for t in self.gold_tags(doc, u) if t != "O"})
+        present = sorted(set(labels))
         if self.target == "components" and declared:
-            labels = list(declared) + [lab for lab in labels if lab not in declared]
-        self.tag_vocab = TagVocab(labels, scheme=self.tag_scheme)
+            present = list(declared) + [lab for lab in present if lab not in declared]
+        self.tag_vocab = TagVocab(present, scheme=self.tag_scheme)
         return self.tag_vocab
 
     @property
