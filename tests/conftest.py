@@ -141,3 +141,30 @@ def overfit_trainer():
                           check_val_every_n_epoch=1000)  # fmt: skip
 
     return make
+
+
+# a tiny exported model for prediction tests that need one but not its quality
+TINY_BERT = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 8, "num_hidden_layers": 1,
+             "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 64}
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained one-layer BERT tagger on MiniLM's tokenizer, exported as ``argmine train``
+    exports a model (``<folder>/argmine.json`` + weights): loads in about a second, predicts
+    whatever its random weights say."""
+    from argmine.encoding.features import SubwordFeaturizer
+    from argmine.encoding.tags import TagVocab
+    from argmine.models.export import export_model
+    from argmine.models.module import TaggerModule
+    from argmine.models.transformer_tagger import TransformerTagger
+
+    vocab = TagVocab(["claim"], "BIO")
+    featurizer = SubwordFeaturizer("minilm", max_length=32, stride=4)
+    net = TransformerTagger.from_config(dict(TINY_BERT), len(vocab), head="softmax")
+    module = TaggerModule(net, None, featurizer, vocab, net_kwargs={})
+    module.net_kwargs = {"num_tags": len(vocab), "model_name_or_path": "minilm", "head": "softmax",
+                         "pretrained": False}
+    folder = tmp_path_factory.mktemp("tiny") / "model"
+    export_model(module, folder, extra={"corpus": "sample", "schema": "unified", "unit": "paragraph"})
+    return folder

@@ -138,11 +138,11 @@ def test_missing_input_and_binary_file(model_dir: Path, tmp_path: Path, capsys: 
     good = tmp_path / "good.txt"
     good.write_text("Cities should ban cars. They pollute the air.", encoding="utf-8")
     out = tmp_path / "out"
-    # a missing input stops the run before anything is predicted or written
+    # a missing input is reported and skipped; the others are predicted and written (exit 1)
     assert main(["predict", "--model", str(model_dir), "--out", str(out), str(good), str(tmp_path / "missing.txt")]) == 1
     err = capsys.readouterr().err
     assert "no such file" in err and "missing.txt" in err
-    assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())
+    assert [r["id"] for r in records((out / "predictions.jsonl").read_text(encoding="utf-8"))] == ["good"]
     assert main(["predict", "--model", str(model_dir), str(binary)]) == 1
     captured = capsys.readouterr()
     assert "NUL bytes" in captured.err and captured.out == ""

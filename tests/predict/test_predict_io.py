@@ -10,7 +10,7 @@ from argmine.documents import Document, Relation, Span
 from argmine.errors import ConfigError
 from argmine.io import prediction_record
 from argmine.predict.commands import parse_formats
-from argmine.predict.inputs import InputError, collect_sources, decode
+from argmine.predict.inputs import InputError, Skipped, collect_sources, decode
 from argmine.predict.labels import UnifiedMapper
 from argmine.predict.writers import brat_ann, brat_conf
 
@@ -37,8 +37,9 @@ def test_sources_from_folders_sorted_with_unique_ids(tmp_path: Path) -> None:
     sources = collect_sources([str(tmp_path), "-"])
     assert [s.doc_id for s in sources] == ["a_x", "x", "x-2", "stdin"]
     assert [s.path.name if s.path else None for s in sources] == ["a x.txt", "x.txt", "x.txt", None]
-    with pytest.raises(InputError, match="no such file"):
-        collect_sources([str(tmp_path / "missing.txt")])
+    # a missing input is skipped in its place (reported), not an error that stops the run
+    assert collect_sources([str(tmp_path / "missing.txt")]) == [
+        Skipped(str(tmp_path / "missing.txt"), "no such file or folder")]
     with pytest.raises(InputError, match="only once"):
         collect_sources(["-", "-"])
 

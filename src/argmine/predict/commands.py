@@ -1,25 +1,28 @@
-"""``argmine predict``: annotate raw text files with a trained model.
+"""``argmine predict``: annotate raw text files and data sets with a trained model.
 
-Inputs are read one by one; a file that cannot be read or decoded is reported as one line on
-stderr and skipped, the others are predicted and written. Exit status 1 when any input failed.
+Inputs are streamed (:mod:`argmine.predict.inputs`); an input or record that cannot be read or
+predicted (a missing file, undecodable text, a record without text, a duplicate id, ...) is
+reported as one line on stderr and skipped, the others are predicted and written. Exit status 1
+when anything was skipped. A run that predicts nothing writes no output file.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from argmine.documents import Document
 from argmine.errors import ArgmineError, ConfigError
 from argmine.io import AtomicStream, atomic_write, jsonl_line
-from argmine.predict.inputs import InputError, Source, check_encoding, collect_sources, read_all
+from argmine.predict.inputs import Inputs, ReadOptions, Record, Skipped
 from argmine.predict.writers import (
     FORMATS,
     brat_conf,
     brat_visual_conf,
+    file_stem,
     html_page,
     plain_document,
     rich_document,
@@ -36,7 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Annotate raw text with a trained argmine model (spans and relations).",
     )
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
-                        help="text files, folders (all .txt inside, sorted) or - for stdin")
+                        help="text files (.txt), folders (all .txt inside, sorted), - for stdin, data sets "
+                             "(.jsonl, .csv, .tsv, also .gz/.zst; .parquet, .arrow, a save_to_disk folder)")
+    parser.add_argument("--text-field", default="text", metavar="NAME",
+                        help="data sets: the field or column holding the text (default text)")
+    parser.add_argument("--id-field", default=None, metavar="NAME",
+                        help="data sets: the field or column holding the document id "
+                             "(default: <file>:<line>, or <file>:<row> for Parquet/Arrow)")
     parser.add_argument("--model", required=True, metavar="DIR",
                         help="exported model folder (<run>/model) or a checkpoint file")
     parser.add_argument("--format", default=None, metavar="FMT[,FMT]",
@@ -80,14 +89,22 @@ def predict_command(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
-    check_encoding(args.encoding)
     formats = parse_formats(args.format, args.out, sys.stdout.isatty())
-    sources = collect_sources(args.inputs)
+    inputs = Inputs(args.inputs, ReadOptions(args.encoding, args.text_field, args.id_field))
+    created = False
     if args.out is not None:
         if args.out.exists() and not args.out.is_dir():
             raise ConfigError(f"--out {args.out} exists and is not a folder")
+        created = not args.out.exists()
         args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(args, formats, inputs)
+    finally:
+        if created and args.out is not None and not any(args.out.iterdir()):
+            args.out.rmdir()  # nothing was written: leave no empty output folder behind
 
+
+def _run(args: argparse.Namespace, formats: list[str], inputs: Inputs) -> int:
     # deferred: the predictor imports torch; input and --out errors come first without it
     from argmine.predict.predictor import Predictor
 
@@ -95,20 +112,23 @@ def predict_command(argv: Sequence[str]) -> int:
                                max_length=args.max_length, stride=args.stride, unit=args.unit,
                                precision=args.precision)
     sink = Sink(formats, args.out, predictor)
-    failed = 0
-    progress = _progress(len(sources))
+    progress = _progress(inputs.count)
     try:
         with progress:
-            task = progress.add_task("predicting", total=len(sources))
-            for doc_or_error in _predict(predictor, sources, args.encoding):
-                if isinstance(doc_or_error, tuple):
-                    source, error = doc_or_error
-                    failed += 1
-                    progress.console.print(f"argmine predict: error: {_one_line(error)} (skipped)",
-                                           markup=False, highlight=False, soft_wrap=True)
-                else:
-                    sink.add(doc_or_error)
+            task = progress.add_task("predicting", total=inputs.count)
+
+            def report(item: Skipped) -> None:
+                progress.console.print(f"argmine predict: {_one_line(str(item))}; skipped",
+                                       markup=False, highlight=False, soft_wrap=True)
                 progress.advance(task)
+
+            inputs.on_skip = report
+            for item in _predict(predictor, inputs):
+                if isinstance(item, Skipped):
+                    inputs.skip(item)
+                else:
+                    sink.add(item)
+                    progress.advance(task)
     except BaseException:
         sink.abort()
         raise
@@ -116,54 +136,52 @@ def predict_command(argv: Sequence[str]) -> int:
     if predictor.mapper is not None and predictor.mapper.unmapped:
         print(f"argmine predict: warning: labels {sorted(predictor.mapper.unmapped)} have no unified "
               "mapping without attributes the model does not predict; kept as is", file=sys.stderr)
-    if failed:
-        print(f"argmine predict: {failed} of {len(sources)} inputs failed", file=sys.stderr)
-    return 1 if failed else 0
+    if inputs.skipped:
+        print(f"argmine predict: {len(inputs.skipped)} skipped, {sink.count} predicted"
+              + ("" if sink.count else "; no output written"), file=sys.stderr)
+    return 1 if inputs.skipped else 0
 
 
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split())
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
-def _predict(predictor: Any, sources: list[Source],
-             encoding: str) -> Iterator[Document | tuple[Source, ArgmineError]]:
-    """Documents in input order, or ``(source, error)`` for inputs that failed."""
-    chunk: list[tuple[Source, str]] = []
-
-    def flush() -> Iterator[Document | tuple[Source, ArgmineError]]:
-        try:
-            docs = list(predictor.predict_many([t for _, t in chunk], ids=[s.doc_id for s, _ in chunk]))
-            yield from docs
-        except ArgmineError:  # isolate the failing input(s)
-            for source, text in chunk:
-                try:
-                    yield predictor(text, doc_id=source.doc_id)
-                except ArgmineError as exc:
-                    yield source, exc
-
-    for source, text in read_all(sources, encoding):
-        if isinstance(text, InputError):
-            yield from flush()
-            chunk = []
-            yield source, text
-            continue
-        chunk.append((source, text))
+def _predict(predictor: Any, records: Iterable[Record]) -> Iterator[Document | Skipped]:
+    """Documents in input order, streamed ``CHUNK_DOCUMENTS`` at a time; a record the model
+    cannot take (e.g. over the length limit) is a :class:`Skipped` in its place."""
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
         if len(chunk) >= CHUNK_DOCUMENTS:
-            yield from flush()
+            yield from _predict_chunk(predictor, chunk)
             chunk = []
     if chunk:
-        yield from flush()
+        yield from _predict_chunk(predictor, chunk)
 
 
-def _progress(total: int) -> Any:
-    """A Rich progress bar on stderr (shown for several inputs on a terminal)."""
+def _predict_chunk(predictor: Any, chunk: list[Record]) -> Iterator[Document | Skipped]:
+    try:
+        docs = list(predictor.predict_many([r.text for r in chunk], ids=[r.doc_id for r in chunk]))
+    except ArgmineError:  # isolate the failing record(s)
+        for record in chunk:
+            try:
+                yield predictor(record.text, doc_id=record.doc_id)
+            except ArgmineError as exc:
+                yield Skipped(record.where, str(exc))
+        return
+    yield from docs
+
+
+def _progress(total: int | None) -> Any:
+    """A Rich progress bar on stderr (shown on a terminal for several inputs or a data set)."""
     # deferred: rich is loaded only once predicting starts
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, disable=total < 2 or not console.is_terminal)
+                    console=console, transient=True,
+                    disable=(total is not None and total < 2) or not console.is_terminal)
 
 
 class Sink:
@@ -178,6 +196,9 @@ class Sink:
         self.relation_labels: set[str] = set()
         self.span_attributes: dict[str, set[str]] = {}
         self.streams: dict[str, Any] = {}
+        self.count = 0  # documents added
+        # brat's <name>.txt must not overwrite the text format's predictions.txt
+        self.brat_names: set[str] = {"predictions"} if "text" in formats else set()
         if out is not None:
             if "jsonl" in formats:
                 self.streams["jsonl"] = AtomicStream(out / "predictions.jsonl")
@@ -192,6 +213,7 @@ class Sink:
             self.styles = rich_styles(self.span_labels)
 
     def add(self, doc: Document) -> None:
+        self.count += 1
         self.span_labels.update(s.label for s in doc.spans)
         self.relation_labels.update(r.label for r in doc.relations)
         for span in doc.spans:
@@ -218,11 +240,26 @@ class Sink:
                     self.streams["text"].write(plain_document(doc))
             elif fmt == "brat":
                 assert self.out is not None
-                write_brat(doc, self.out)
+                write_brat(doc, self.out, self._brat_name(doc.id))
             elif fmt == "html":
                 self.html_docs.append(doc)
 
+    def _brat_name(self, doc_id: str) -> str:
+        """A file name for the document's ``.txt``/``.ann``: its id made safe, unique in the run."""
+        base = file_stem(doc_id)
+        name, n = base, 1
+        while name in self.brat_names:
+            n += 1
+            name = f"{base}-{n}"
+        self.brat_names.add(name)
+        return name
+
     def finish(self) -> None:
+        """Commit the outputs; with no document predicted there are none (no empty file that
+        looks like a finished run)."""
+        if self.count == 0:
+            self.abort()
+            return
         for stream in self.streams.values():
             stream.commit()
         if self.out is None:

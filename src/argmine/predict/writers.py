@@ -97,9 +97,19 @@ def brat_visual_conf(span_labels: Iterable[str]) -> str:
     return "[labels]\n[drawing]\n" + "".join(f"{lab}\tbgColor:{colors[lab]}\n" for lab in labels)
 
 
-def write_brat(doc: Document, folder: Path) -> None:
-    atomic_write(folder / f"{doc.id}.txt", doc.text)
-    atomic_write(folder / f"{doc.id}.ann", brat_ann(doc))
+_UNSAFE_NAME = re.compile(r"[^\w.-]+")
+
+
+def file_stem(doc_id: str) -> str:
+    """A document id as a file name: ``corpus.jsonl:17`` -> ``corpus.jsonl_17``, never a path."""
+    return _UNSAFE_NAME.sub("_", doc_id).strip("._") or "doc"
+
+
+def write_brat(doc: Document, folder: Path, name: str | None = None) -> None:
+    """``<name>.txt`` and ``<name>.ann`` (``name``: default the id made safe, :func:`file_stem`)."""
+    name = name or file_stem(doc.id)
+    atomic_write(folder / f"{name}.txt", doc.text)
+    atomic_write(folder / f"{name}.ann", brat_ann(doc))
 
 
 # -- text (Rich) -----------------------------------------------------------------------------------
