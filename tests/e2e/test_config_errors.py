@@ -32,6 +32,8 @@ CASES = [
     ("model.net.hidden_size=0", "model.net.hidden_size: must be >= 1"),
     ("trainer.max_epochs=0", "trainer.max_epochs: must be >= 1"),
     ("callbacks.early_stopping.patience=-1", "callbacks.early_stopping.patience: must be >= 0"),
+    # a callback's setting one level too high
+    ("+callbacks.patience=3", "callbacks.patience: expected a callback config (with _target_) or null, got 3"),
     # misspelled keys: the nearest key, never Hydra's advice to add one with +
     ("trainer.max_epoch=1", "trainer.max_epoch: no such key; did you mean trainer.max_epochs?"),
     ("+trainer.max_epoch=1", "trainer.max_epoch: not a parameter of lightning.pytorch.Trainer (did you mean 'max_epochs'?)"),

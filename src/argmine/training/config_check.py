@@ -77,9 +77,21 @@ def check_config(cfg: DictConfig) -> None:
               and not OmegaConf.is_missing(cfg, key) and not _matches(cfg[key], TOP_LEVEL_TYPES[key])):
             problems.append(f"{key}: expected {_type_name(TOP_LEVEL_TYPES[key])}, got {cfg[key]!r}")
     _walk(cfg, "", problems)
+    problems += _callback_problems(cfg)
     problems += _metric_name_problems(cfg)
     if problems:
         raise ConfigError("invalid config: " + "; ".join(problems))
+
+
+def _callback_problems(cfg: DictConfig) -> list[str]:
+    """Every entry of ``callbacks`` is a callback config (with ``_target_``) or null: a setting
+    one level too high (``callbacks.patience``) is named instead of crashing later."""
+    callbacks = cfg.get("callbacks")
+    if not isinstance(callbacks, DictConfig):
+        return []
+    return [f"callbacks.{name}: expected a callback config (with _target_) or null, got {value!r}; "
+            f"settings of a callback go under it (callbacks.<callback>.{name})"
+            for name, value in callbacks.items() if value is not None and not isinstance(value, DictConfig)]
 
 
 def _metric_name_problems(cfg: DictConfig) -> list[str]:

@@ -186,10 +186,10 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             with resume_checkpoint(cfg, run_dir, model, trainer) as ckpt_path, expected_lightning_warnings():
                 trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
         ckpt = pick_checkpoint(trainer, cfg.eval_checkpoint) if cfg.train else None
+        selection = checkpoint_selection(trainer, ckpt)  # before evaluation restores callback states
         pruned = pruning.pruned_after_epoch if pruning else None
         stages = ["val"] + (["test"] if cfg.test and pruned is None else [])  # a pruned trial is not tested
-        metrics: dict[str, Any] = run_stages(trainer, model, datamodule, stages, ckpt)
-        metrics.update(checkpoint_selection(trainer, ckpt))
+        metrics: dict[str, Any] = {**run_stages(trainer, model, datamodule, stages, ckpt), **selection}
         if pruned is not None:
             metrics["pruned_after_epoch"] = pruned
             mark_pruned(loggers, pruned)
