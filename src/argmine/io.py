@@ -1,5 +1,6 @@
-"""Shared I/O helpers: files written whole or not at all (``<name>.part`` renamed when complete),
-and the JSON-lines form of a document that training, evaluation and prediction all write."""
+"""Shared I/O helpers: files written whole or not at all (``<name>.part`` renamed when complete;
+:func:`durable_replace` / :func:`durable_write` also survive a crash of the machine), and the
+JSON-lines form of a document that training, evaluation and prediction all write."""
 
 from __future__ import annotations
 
@@ -70,3 +71,34 @@ class AtomicStream:
     def abort(self) -> None:
         self.fh.close()
         self.tmp.unlink(missing_ok=True)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or unlink inside ``folder`` durable (no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # e.g. a file system that cannot sync folders
+    finally:
+        os.close(fd)
+
+
+def durable_replace(tmp: Path, path: Path) -> None:
+    """Rename the finished ``tmp`` to ``path`` after its data is on disk, then sync the folder:
+    after a crash at any moment ``path`` is either the old file or the whole new one."""
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def durable_write(path: Path, content: str) -> None:
+    """:func:`atomic_write` that also syncs the file and its folder (see :func:`durable_replace`)."""
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(content)
+    durable_replace(tmp, path)

@@ -1,6 +1,6 @@
 """Pre-trained word vectors for a word vocabulary: word2vec/GloVe text files
 (:func:`load_word_vectors`) or a Hugging Face encoder's input embeddings (:func:`encoder_word_vectors`).
-Used by the word featurizer (:mod:`argmine.encoding.features`) to initialise a tagger's embeddings."""
+Used by the word featurizer (:mod:`argmine.encoding.word_features`) to initialise a tagger's embeddings."""
 
 from __future__ import annotations
 

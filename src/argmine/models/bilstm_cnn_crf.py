@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from argmine.encoding.features import UNK
+from argmine.encoding.word_features import UNK
 from argmine.models.crf import AllowedTransitions
 from argmine.models.dropout import FastDropout
 from argmine.models.heads import TaggingHead

@@ -3,7 +3,9 @@
 Inputs are streamed (:mod:`argmine.predict.inputs`); an input or record that cannot be read or
 predicted (a missing file, undecodable text, a record without text, a duplicate id, ...) is
 reported as one line on stderr and skipped, the others are predicted and written. Exit status 1
-when anything was skipped. A run that predicts nothing writes no output file.
+when anything was skipped. A run that predicts nothing writes no output file. With
+``--shard-size N`` the predictions go to resumable shards with a manifest
+(:mod:`argmine.predict.shards`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any
 from argmine.documents import Document
 from argmine.errors import ArgmineError, ConfigError
 from argmine.io import AtomicStream, atomic_write, jsonl_line
-from argmine.predict.inputs import Inputs, ReadOptions, Record, Skipped
+from argmine.predict.inputs import Inputs, ReadOptions, Record, Skipped, read_inputs
+from argmine.predict.progress import Meter
+from argmine.predict.shards import MANIFEST, SHARD_FORMATS, ShardedOutput, run_header
 from argmine.predict.writers import (
     FORMATS,
     brat_conf,
@@ -50,9 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="exported model folder (<run>/model) or a checkpoint file")
     parser.add_argument("--format", default=None, metavar="FMT[,FMT]",
                         help=f"comma-separated, of {', '.join(FORMATS)} (default: text on a terminal, "
-                             "else jsonl; jsonl with --out)")
+                             "else jsonl; jsonl with --out); with --shard-size jsonl or parquet")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default: stdout; brat and html need --out)")
+    parser.add_argument("--shard-size", type=int, default=None, metavar="N",
+                        help="write DIR/shards/part-NNNNN.jsonl of N documents each and DIR/manifest.json; "
+                             "the same command again resumes after the last finished shard (needs --out)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="with --shard-size: delete the folder's shards and manifest and start over")
+    parser.add_argument("--progress-every", type=float, default=30.0, metavar="SECONDS",
+                        help="when stderr is not a terminal, a progress line every SECONDS (default 30; 0: none)")
     parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="windows per forward pass (short windows are packed into fuller batches)")
     parser.add_argument("--encoding", default="utf-8", help="input text encoding (default utf-8)")
     parser.add_argument("--schema", default="unified", choices=["unified", "native"],
@@ -85,11 +96,32 @@ def parse_formats(value: str | None, out: Path | None, tty: bool) -> list[str]:
     return formats
 
 
+def shard_format(value: str | None, out: Path | None, shard_size: int) -> str:
+    """The one format of sharded output (default jsonl)."""
+    if out is None:
+        raise ConfigError("--shard-size writes shards to a folder: give --out DIR")
+    if shard_size < 1:
+        raise ConfigError(f"--shard-size must be at least 1, got {shard_size}")
+    fmt = (value or "jsonl").strip()
+    if fmt not in SHARD_FORMATS:
+        raise ConfigError(f"--shard-size writes {' or '.join(SHARD_FORMATS)} shards, not --format {value}")
+    return fmt
+
+
 def predict_command(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
-    formats = parse_formats(args.format, args.out, sys.stdout.isatty())
+    if args.progress_every < 0:
+        raise ConfigError(f"--progress-every must be 0 or more seconds, got {args.progress_every:g}")
+    if args.shard_size is not None:
+        formats = [shard_format(args.format, args.out, args.shard_size)]
+    elif args.overwrite:
+        raise ConfigError("--overwrite applies to sharded output: give --shard-size N")
+    elif args.format is not None and "parquet" in [f.strip() for f in args.format.split(",")]:
+        raise ConfigError("--format parquet writes shards: give --shard-size N and --out DIR")
+    else:
+        formats = parse_formats(args.format, args.out, sys.stdout.isatty())
     inputs = Inputs(args.inputs, ReadOptions(args.encoding, args.text_field, args.id_field))
     created = False
     if args.out is not None:
@@ -105,58 +137,138 @@ def predict_command(argv: Sequence[str]) -> int:
 
 
 def _run(args: argparse.Namespace, formats: list[str], inputs: Inputs) -> int:
-    # deferred: the predictor imports torch; input and --out errors come first without it
-    from argmine.predict.predictor import Predictor
-
-    predictor = Predictor.load(args.model, batch_size=args.batch_size, schema=args.schema,
-                               max_length=args.max_length, stride=args.stride, unit=args.unit,
-                               precision=args.precision)
+    if args.shard_size is not None:
+        return _run_sharded(args, formats[0], inputs)
+    predictor = _load(args)
     sink = Sink(formats, args.out, predictor)
-    progress = _progress(inputs.count)
     try:
-        with progress:
-            task = progress.add_task("predicting", total=inputs.count)
-
-            def report(item: Skipped) -> None:
-                progress.console.print(f"argmine predict: {_one_line(str(item))}; skipped",
-                                       markup=False, highlight=False, soft_wrap=True)
-                progress.advance(task)
-
-            inputs.on_skip = report
-            for item in _predict(predictor, inputs):
-                if isinstance(item, Skipped):
-                    inputs.skip(item)
-                else:
+        with Meter(_total(inputs), every=args.progress_every) as meter:
+            for item in _annotate(predictor, read_inputs(inputs.sources, inputs.options), inputs, meter):
+                if isinstance(item, Document):
                     sink.add(item)
-                    progress.advance(task)
     except BaseException:
         sink.abort()
         raise
     sink.finish()
-    if predictor.mapper is not None and predictor.mapper.unmapped:
-        print(f"argmine predict: warning: labels {sorted(predictor.mapper.unmapped)} have no unified "
-              "mapping without attributes the model does not predict; kept as is", file=sys.stderr)
+    _warn_unmapped(predictor)
     if inputs.skipped:
         print(f"argmine predict: {len(inputs.skipped)} skipped, {sink.count} predicted"
               + ("" if sink.count else "; no output written"), file=sys.stderr)
     return 1 if inputs.skipped else 0
 
 
+def _load(args: argparse.Namespace) -> Any:
+    # deferred: the predictor imports torch; input and --out errors come first without it
+    from argmine.predict.predictor import Predictor
+
+    return Predictor.load(args.model, batch_size=args.batch_size, schema=args.schema,
+                          max_length=args.max_length, stride=args.stride, unit=args.unit,
+                          precision=args.precision)
+
+
+#: the options a sharded run's output depends on (a resumed run must give the same)
+OUTPUT_OPTIONS = ("schema", "unit", "max_length", "stride", "precision", "text_field", "id_field",
+                  "shard_size", "encoding")
+
+
+def _run_sharded(args: argparse.Namespace, fmt: str, inputs: Inputs) -> int:
+    options = {key: getattr(args, key) for key in OUTPUT_OPTIONS}
+    header = run_header(Path(args.model), list(args.inputs), {**options, "format": fmt})
+    output = ShardedOutput.open(args.out, header, args.shard_size, fmt, overwrite=args.overwrite)
+    manifest = args.out / MANIFEST
+    try:
+        if output.complete:
+            print(f"argmine predict: {manifest}: complete, {_shards(output)}; nothing to predict "
+                  "(add --overwrite to start over)", file=sys.stderr)
+            return 1 if output.skipped else 0
+        predictor = _load(args)
+        output.begin()
+        before, done = output.documents, output.done_items
+        items = iter(read_inputs(inputs.sources, inputs.options))
+        if output.shards:
+            print(f"argmine predict: resuming {args.out}: {_shards(output)} done", file=sys.stderr)
+            output.skip_finished(items)
+        total = _total(inputs)
+        try:
+            with Meter(total, done=done, every=args.progress_every) as meter:
+                for item in _annotate(predictor, items, inputs, meter):
+                    if isinstance(item, Skipped):
+                        output.skip(item)
+                    else:
+                        output.add(item)
+        except BaseException:
+            output.abort()
+            raise
+        output.finish()
+    finally:
+        output.close()
+    _warn_unmapped(predictor)
+    earlier = f" ({before:,} in earlier runs)" if before else ""
+    print(f"argmine predict: {output.documents - before:,} predicted, {len(inputs.skipped):,} skipped; "
+          f"{manifest}: {_shards(output)}{earlier}", file=sys.stderr)
+    return 1 if output.skipped else 0
+
+
+def _shards(output: ShardedOutput) -> str:
+    count, documents = len(output.shards), output.documents
+    return (f"{documents:,} document{'s' * (documents != 1)} in {count:,} shard{'s' * (count != 1)}, "
+            f"{len(output.skipped):,} skipped")
+
+
+def _total(inputs: Inputs) -> int | None:
+    """Input records in all, when known before reading: text inputs only (one each)."""
+    if all(isinstance(s, Skipped) or s.fmt == "txt" for s in inputs.sources):
+        return len(inputs.sources)
+    return None
+
+
+def _warn_unmapped(predictor: Any) -> None:
+    if predictor.mapper is not None and predictor.mapper.unmapped:
+        print(f"argmine predict: warning: labels {sorted(predictor.mapper.unmapped)} have no unified "
+              "mapping without attributes the model does not predict; kept as is", file=sys.stderr)
+
+
+def _annotate(predictor: Any, items: Iterable[Record | Skipped], inputs: Inputs,
+              meter: Meter) -> Iterator[Document | Skipped]:
+    """:func:`_predict`, reporting each skipped record (one line) and counting progress."""
+    for item in _predict(predictor, items):
+        if isinstance(item, Skipped):
+            inputs.skip(item)
+            meter.note(f"argmine predict: {_one_line(str(item))}; skipped")
+            meter.advance()
+        else:
+            meter.advance(len(item.text.split()))
+        yield item
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _predict(predictor: Any, records: Iterable[Record]) -> Iterator[Document | Skipped]:
-    """Documents in input order, streamed ``CHUNK_DOCUMENTS`` at a time; a record the model
-    cannot take (e.g. over the length limit) is a :class:`Skipped` in its place."""
-    chunk: list[Record] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) >= CHUNK_DOCUMENTS:
-            yield from _predict_chunk(predictor, chunk)
-            chunk = []
-    if chunk:
-        yield from _predict_chunk(predictor, chunk)
+def _predict(predictor: Any, items: Iterable[Record | Skipped]) -> Iterator[Document | Skipped]:
+    """Documents in input order, the records streamed ``CHUNK_DOCUMENTS`` at a time; a
+    :class:`Skipped` of the inputs keeps its place, and a record the model cannot take (e.g.
+    over the length limit) becomes one."""
+    pending: list[Record | Skipped] = []
+    records = 0
+    for item in items:
+        if isinstance(item, Skipped) and not pending:
+            yield item
+            continue
+        pending.append(item)
+        if isinstance(item, Record):
+            records += 1
+            if records >= CHUNK_DOCUMENTS:
+                yield from _predict_pending(predictor, pending)
+                pending, records = [], 0
+    if pending:
+        yield from _predict_pending(predictor, pending)
+
+
+def _predict_pending(predictor: Any, pending: list[Record | Skipped]) -> Iterator[Document | Skipped]:
+    results = iter(list(_predict_chunk(predictor, [r for r in pending if isinstance(r, Record)])))
+    for item in pending:
+        yield item if isinstance(item, Skipped) else next(results)
 
 
 def _predict_chunk(predictor: Any, chunk: list[Record]) -> Iterator[Document | Skipped]:
@@ -170,18 +282,6 @@ def _predict_chunk(predictor: Any, chunk: list[Record]) -> Iterator[Document | S
                 yield Skipped(record.where, str(exc))
         return
     yield from docs
-
-
-def _progress(total: int | None) -> Any:
-    """A Rich progress bar on stderr (shown on a terminal for several inputs or a data set)."""
-    # deferred: rich is loaded only once predicting starts
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True,
-                    disable=(total is not None and total < 2) or not console.is_terminal)
 
 
 class Sink:
