@@ -17,6 +17,7 @@ import lightning.pytorch as pl
 import torch
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
+from lightning.pytorch.callbacks import WeightAveraging
 from omegaconf import DictConfig, OmegaConf
 
 from argmine.data.datamodule import ArgumentDataModule
@@ -124,6 +125,14 @@ def checkpoint_selection(trainer: pl.Trainer, ckpt: str | None) -> dict[str, Any
     return {"selected_by": chosen_by, "selected_epoch": int(saved["epoch"])}
 
 
+def without_weight_averaging(trainer: pl.Trainer) -> None:
+    """Drop weight-averaging callbacks (``callbacks.ema``) before evaluating a checkpoint: theirs
+    would load the checkpoint's raw weights (``current_model_state``) instead of the averaged ones
+    in ``state_dict``, which validation saw and chose the checkpoint on, and which ``argmine eval``
+    and the export use."""
+    trainer.callbacks = [c for c in trainer.callbacks if not isinstance(c, WeightAveraging)]
+
+
 def run_stages(trainer: pl.Trainer, model: Any, datamodule: ArgumentDataModule, stages: list[str],
                ckpt_path: str | None) -> dict[str, float]:
     metrics: dict[str, float] = {}
@@ -187,6 +196,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
                 trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
         ckpt = pick_checkpoint(trainer, cfg.eval_checkpoint) if cfg.train else None
         selection = checkpoint_selection(trainer, ckpt)  # before evaluation restores callback states
+        without_weight_averaging(trainer)
         pruned = pruning.pruned_after_epoch if pruning else None
         stages = ["val"] + (["test"] if cfg.test and pruned is None else [])  # a pruned trial is not tested
         metrics: dict[str, Any] = {**run_stages(trainer, model, datamodule, stages, ckpt), **selection}
