@@ -25,11 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-WORDS = ("the council should ban cars from the centre because air pollution harms children and "
-         "shops lose customers when parking disappears however many residents support the plan "
-         "since it makes streets safer although critics argue that buses are too slow and expensive "
-         "studies show that cities with fewer cars attract more visitors therefore the reform "
-         "deserves a trial year").split()
+WORDS = ["the", "council", "should", "ban", "cars", "from", "the", "centre", "because", "air", "pollution", "harms", "children", "and", "shops", "lose", "customers", "when", "parking", "disappears", "however", "many", "residents", "support", "the", "plan", "since", "it", "makes", "streets", "safer", "although", "critics", "argue", "that", "buses", "are", "too", "slow", "and", "expensive", "studies", "show", "that", "cities", "with", "fewer", "cars", "attract", "more", "visitors", "therefore", "the", "reform", "deserves", "a", "trial", "year"]
 
 
 def sentence(rng: random.Random) -> str:
