@@ -14,6 +14,8 @@ from argmine.config_errors import nearest
 
 _STAGE = r"(val|test)"
 _VARIANT = r"(exact|50)"
+#: a corpus of multi-corpus data (``data=multi``), or ``macro``: the mean over the corpora
+_CORPUS = r"[a-z][a-z0-9_]*"
 #: every family of names the taggers, the pair model and the pipeline log
 FAMILIES = [
     re.compile(r"train/loss(_step|_epoch)?"),
@@ -28,6 +30,11 @@ FAMILIES = [
     re.compile(rf"{_STAGE}/token_(macro_f1|accuracy)"),
     # the pair model over gold components
     re.compile(rf"{_STAGE}/(type|link|stance)_(macro_f1|accuracy)"),
+    # multi-corpus data: the aggregates per corpus and their macro mean (val/macro/c_f1_exact)
+    re.compile(rf"{_STAGE}/{_CORPUS}/c_(f1|precision|recall|macro_f1)_{_VARIANT}"),
+    re.compile(rf"{_STAGE}/{_CORPUS}/r_(f1|precision|recall|macro_f1)_(doc_)?{_VARIANT}"),
+    re.compile(rf"{_STAGE}/{_CORPUS}/cr_f1_{_VARIANT}"),
+    re.compile(rf"{_STAGE}/{_CORPUS}/token_(macro_f1|accuracy)"),
 ]
 #: the names a did-you-mean chooses from
 COMMON = sorted(
@@ -39,6 +46,7 @@ COMMON = sorted(
           for variant in ("exact", "50", "doc_exact", "doc_50")),
         "cr_f1_exact", "cr_f1_50",
         *(f"{head}_{kind}" for head in ("type", "link", "stance") for kind in ("macro_f1", "accuracy")),
+        *(f"macro/{name}" for name in ("c_f1_exact", "c_f1_50", "cr_f1_exact", "cr_f1_50", "token_macro_f1")),
     )}
 )
 

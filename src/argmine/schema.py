@@ -191,6 +191,31 @@ class LabelSchema:
             return None
         return out
 
+    def check_mapped(self, docs: Iterable[Document], corpus: str) -> None:
+        """Raise one :class:`ConfigError` naming every span label and relation label of ``docs``
+        that no rule of ``corpus`` maps (with a count and an example document), before any
+        document is mapped; :meth:`apply` would stop at the first one."""
+        rules = self.rules_for(corpus)
+        if rules is None:
+            return
+        span_rules, rel_map = rules.get("spans") or [], rules.get("relations") or {}
+        unmapped: dict[tuple[str, str], list[Any]] = {}
+        for doc in docs:
+            outgoing: dict[str, list[Relation]] = {}
+            for rel in doc.relations:
+                outgoing.setdefault(rel.source, []).append(rel)
+                if rel.label not in rel_map:
+                    unmapped.setdefault(("relation", rel.label), [0, doc.id, {}])[0] += 1
+            by_id = doc.span_by_id()
+            for span in doc.spans:
+                if not any(self.matches(rule, span, outgoing, by_id) for rule in span_rules):
+                    unmapped.setdefault(("span", span.label), [0, doc.id, dict(span.attributes)])[0] += 1
+        if unmapped:
+            parts = [f"{kind} label {label!r} ({n}x, e.g. document {doc_id!r}" + (f" attributes {attrs}" if attrs else "")
+                     + ")" for (kind, label), (n, doc_id, attrs) in sorted(unmapped.items())]
+            self._fail(f"corpus {corpus!r} has labels no rule maps: {'; '.join(parts)}; add rules under "
+                       f"corpora.{corpus}.spans / corpora.{corpus}.relations")
+
     def apply(self, doc: Document, corpus: str) -> Document:
         """A copy of ``doc`` with labels mapped; dropped spans take their relations with them."""
         rules = self.rules_for(corpus)

@@ -1,5 +1,6 @@
-"""argmine.data: the LightningDataModule and length-bucketed batching."""
+"""argmine.data: the LightningDataModules (one corpus, several corpora) and length-bucketed batching."""
 
 from argmine.data.datamodule import ArgumentDataModule
+from argmine.data.multi import MultiCorpusDataModule
 
-__all__ = ["ArgumentDataModule"]
+__all__ = ["ArgumentDataModule", "MultiCorpusDataModule"]

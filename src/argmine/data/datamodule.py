@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import lightning.pytorch as pl
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from argmine.corpora import Corpus, load_corpus
 from argmine.data.sampling import BucketBatchSampler
@@ -36,6 +36,7 @@ class UnitRecord:
     tags: list[str]
     windows: list[dict[str, Any]] = field(default_factory=list)
     tag_ids: list[int] | None = None  # ``tags`` as vocabulary ids, filled on first collation
+    corpus: str | None = None  # the corpus the unit comes from (multi-corpus data; else None)
 
 
 class _WindowDataset(Dataset):
@@ -225,24 +226,22 @@ class ArgumentDataModule(pl.LightningDataModule):
         if stage == "train" and self.token_weights and items:
             words = sum(window_words(recs[ri].windows[wi]) for ri, wi in items)
             self._words_per_batch = self.batch_size * words / len(items)
-        rank, world = (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
-        sampler = BucketBatchSampler(
-            lengths,
-            self.batch_size if shuffle else self.eval_batch_size,
-            shuffle=shuffle,
-            seed=self.seed,
-            max_tokens=self.max_tokens,
-            bucket_factor=self.bucket_factor,
-            rank=rank,
-            world_size=world,
-            drop_uneven=shuffle,
-        )
         return DataLoader(
             _WindowDataset(items),
-            batch_sampler=sampler,
+            batch_sampler=self.batch_sampler(stage, items, lengths, shuffle),
             collate_fn=lambda batch: self.collate(stage, batch),
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
+        )
+
+    def batch_sampler(self, stage: str, items: list[tuple[int, int]], lengths: list[int],
+                      shuffle: bool) -> Sampler[list[int]]:
+        """The batches of a stage's windows ``items`` (``(record, window)``): length-bucketed."""
+        rank, world = (self.trainer.global_rank, self.trainer.world_size) if self.trainer else (0, 1)
+        return BucketBatchSampler(
+            lengths, self.batch_size if shuffle else self.eval_batch_size, shuffle=shuffle, seed=self.seed,
+            max_tokens=self.max_tokens, bucket_factor=self.bucket_factor, rank=rank, world_size=world,
+            drop_uneven=shuffle,
         )
 
     def collate(self, stage: str, batch: Sequence[tuple[int, int]]) -> dict[str, Any]:
@@ -324,6 +323,7 @@ def stage_documents(
     """Read a corpus and return the schema-mapped documents of each stage (``splits`` maps a
     stage to a corpus split). Shared by every data module."""
     corpus = load_corpus(corpus_name, root, **reader_options)
+    schema.check_mapped(corpus.documents, corpus_name)  # every unmapped label in one error
     by_split = split_documents(corpus, fold, dev_fraction, test_fraction, dev_seed)
     out: dict[str, list[Document]] = {}
     for stage, split in splits.items():

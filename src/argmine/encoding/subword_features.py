@@ -65,6 +65,15 @@ class SubwordFeaturizer:
         sep = self.tokenizer.sep_token_id
         return list(ids) + ([sep] if sep is not None else [])
 
+    def marker_ids(self, marker: str | None) -> list[int]:
+        """The sub-tokens of a marker segment (the corpus name of a multi-corpus unit, with its
+        separator), or ``[]`` without a marker."""
+        if not marker:
+            return []
+        ids = self.tokenizer(marker.replace("_", " "), add_special_tokens=False)["input_ids"]
+        sep = self.tokenizer.sep_token_id
+        return list(ids) + ([sep] if sep is not None else [])
+
     def _init_specials(self) -> None:
         with_specials = self.tokenizer("a")["input_ids"]
         plain = self.tokenizer("a", add_special_tokens=False)["input_ids"]
@@ -140,7 +149,7 @@ class SubwordFeaturizer:
 
     def encode_unit(
         self, text: str, word_tokens: Sequence[tuple[int, int]], unit_start: int, unit_end: int,
-        position: tuple[int, int] | None = None,
+        position: tuple[int, int] | None = None, marker: str | None = None,
     ) -> list[dict[str, Any]]:
         """Windows for one unit.
 
@@ -150,6 +159,8 @@ class SubwordFeaturizer:
             unit_start, unit_end: the unit's character range in ``text``.
             position: ``(index, count)`` of the unit in its document; used with
                 ``unit_position`` only.
+            marker: a first text segment before the position segment (``data.corpus_marker=token``:
+                the unit's corpus), ``[CLS] aae2 conll [SEP] ...``; none by default.
 
         Returns:
             One dict per window: ``input_ids`` (with special tokens), ``word_index`` (position of
@@ -157,11 +168,12 @@ class SubwordFeaturizer:
             ``(first, last + 1)`` word indices within the unit. A unit without words gives one
             window with no words.
         """
-        lead = self.position_ids(position)
+        lead = self.marker_ids(marker) + self.position_ids(position)
         budget = self.budget - len(lead)
         if budget < 1 or self.stride >= budget:
             raise ConfigError(
-                f"max_length={self.max_length} leaves no room for the unit position segment and stride={self.stride}"
+                f"max_length={self.max_length} leaves no room for the marker / unit position segment and "
+                f"stride={self.stride}"
             )
         pieces = [p[:budget] for p in self.word_pieces(text, word_tokens, unit_start, unit_end)]
         windows: list[dict[str, Any]] = []

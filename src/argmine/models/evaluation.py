@@ -10,7 +10,7 @@ Units only partly evaluated (``limit_*_batches``, ``fast_dev_run``) are left out
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -94,8 +94,11 @@ class DocumentScorer:
 
     def score(self, collected: Collected, mine: Callable[[int], bool], records: Sequence[Any],
               docs: Sequence[Document], net: Any, metric: ComponentMetrics,
-              label_metric: ComponentMetrics | None) -> list[Document]:
-        """Decode this rank's documents, update the metrics per document, return the decoded ones."""
+              label_metric: ComponentMetrics | None,
+              corpus_metrics: Mapping[str, ComponentMetrics] | None = None) -> list[Document]:
+        """Decode this rank's documents, update the metrics per document, return the decoded ones.
+        With ``corpus_metrics`` (multi-corpus data) each document also updates its corpus's
+        metric (``records[i].corpus``)."""
         by_doc: dict[int, list[int]] = defaultdict(list)
         for ri in collected:
             by_doc[records[ri].doc_index].append(ri)
@@ -117,13 +120,17 @@ class DocumentScorer:
             if self.to_native is not None and label_metric is not None:
                 update_document(label_metric, tokens, pred_spans, gold_spans)
                 scored_pred, scored_gold = to_native(pred_spans, self.to_native), to_native(gold_spans, self.to_native)
-            update_document(
-                metric, tokens, scored_pred, scored_gold,
+            scored = (
+                tokens, scored_pred, scored_gold,
                 pred_relations if structure else None,
                 gold_links(docs[doc_index], gold_spans) if structure else None,
                 [t for u in units for t in u.tag_ids],
                 [tag_id(t) for ri in ris for t in records[ri].tags],
             )
+            update_document(metric, *scored)
+            corpus = records[ris[0]].corpus
+            if corpus_metrics is not None and corpus in corpus_metrics:
+                update_document(corpus_metrics[corpus], *scored)
             predictions.append(self.task.decode(docs[doc_index], units))
         return predictions
 
@@ -145,6 +152,22 @@ def schema_named(metric: ComponentMetrics, schema: str) -> dict[str, Any]:
         stem, _, variant = head.rpartition("_")
         out[f"{stem}_{schema}_{variant}" + (f"/{label}" if label else "")] = value
     metric.reset()
+    return out
+
+
+def corpus_results(metrics: Mapping[str, ComponentMetrics], corpora: Iterable[str]) -> dict[str, Any]:
+    """Each corpus's aggregate scores as ``{corpus}/c_f1_exact``, ``{corpus}/token_macro_f1``...
+    (per-label scores left out), then reset, and their unweighted mean over ``corpora`` (those
+    with documents in the stage) as ``macro/c_f1_exact``..."""
+    out: dict[str, Any] = {}
+    values: dict[str, list[torch.Tensor]] = defaultdict(list)
+    for corpus in corpora:
+        for key, value in metrics[corpus].compute().items():
+            if "/" not in key:
+                out[f"{corpus}/{key}"] = value
+                values[key].append(torch.as_tensor(value, dtype=torch.float32))
+        metrics[corpus].reset()
+    out.update({f"macro/{key}": torch.stack(vs).mean() for key, vs in values.items()})
     return out
 
 

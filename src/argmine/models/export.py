@@ -186,7 +186,8 @@ def tagger_from_state(state: dict[str, Any], weights: dict[str, torch.Tensor], *
         raise CheckpointError(f"weights do not fit the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
     return TaggerModule(net=net, optimizer=kwargs.pop("optimizer", None), featurizer=featurizer,
                         tag_vocab=TagVocab.from_dict(state["tag_vocab"]), target=state["target"],
-                        net_kwargs=net_kwargs, native_types=state.get("native_types"), **kwargs)
+                        net_kwargs=net_kwargs, native_types=state.get("native_types"), corpus_names=state.get("corpora"),
+                        **kwargs)
 
 
 def _localise(state: dict[str, Any], folder: Path) -> dict[str, Any]:

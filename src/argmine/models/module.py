@@ -24,7 +24,7 @@ from argmine.documents import Document
 from argmine.encoding.tags import TagVocab
 from argmine.errors import CheckpointError
 from argmine.metrics import ComponentMetrics
-from argmine.models.evaluation import DocumentScorer, WindowCollector, schema_named
+from argmine.models.evaluation import DocumentScorer, WindowCollector, corpus_results, schema_named
 from argmine.models.rng import rng_state, set_rng_state
 from argmine.models.state import class_path, jsonable
 from argmine.plain import check_plain, to_plain
@@ -48,6 +48,9 @@ class TaggerModule(pl.LightningModule):
         native_types: the data module's map from the schema's labels back to the corpus's types
             (``ArgumentDataModule.native_types``): C-F1 and R-F1 are then scored on those types,
             as the papers do, and the schema's own labels as ``c_*_{schema}_*``.
+        corpus_names: the corpora of multi-corpus data (``MultiCorpusDataModule.model_inputs``):
+            val/test then also log ``{stage}/{corpus}/c_f1_exact``... per corpus and
+            ``{stage}/macro/c_f1_exact``... (their unweighted mean).
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class TaggerModule(pl.LightningModule):
         param_groups: Callable[..., Any] | None = None,
         net_kwargs: dict[str, Any] | None = None,
         native_types: dict[str, Any] | None = None,
+        corpus_names: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.native_types = to_plain(native_types)
@@ -75,10 +79,17 @@ class TaggerModule(pl.LightningModule):
         if native_types:
             self.label_metrics.update({stage: ComponentMetrics(self.span_labels) for stage in STAGES})
         tags = list(self.task.decode_vocab(self.net).tags)
-        self.metrics = torch.nn.ModuleDict({
-            stage: ComponentMetrics(self.scorer.scored_labels(), with_relations=target == "structure", tags=tags)
-            for stage in STAGES
-        })
+
+        def stage_metric() -> ComponentMetrics:
+            return ComponentMetrics(self.scorer.scored_labels(), with_relations=target == "structure", tags=tags)
+
+        self.metrics = torch.nn.ModuleDict({stage: stage_metric() for stage in STAGES})
+        # multi-corpus data: one more per corpus and stage (val/<corpus>/..., val/macro/...)
+        self.corpora = list(corpus_names or [])
+        self.corpus_metrics = torch.nn.ModuleDict(
+            {stage: torch.nn.ModuleDict({c: stage_metric() for c in self.corpora}) for stage in STAGES}
+            if self.corpora else {}
+        )
         self.eval_loss = torch.nn.ModuleDict({stage: MeanMetric() for stage in STAGES})
         self.predictions: dict[str, list[Document]] = {}
 
@@ -157,11 +168,16 @@ class TaggerModule(pl.LightningModule):
         records = datamodule.records[stage]
         collected, mine = self.collector.finish(stage, records, self.trainer)
         metric = self.metrics[stage]
+        per_corpus = self.corpus_metrics[stage] if self.corpora else None
         self.predictions[stage] = self.scorer.score(collected, mine, records, datamodule.documents[stage], self.net,
-                                                    metric, self.label_metrics[stage] if self.native_types else None)
+                                                    metric, self.label_metrics[stage] if self.native_types else None,
+                                                    per_corpus)
         results = metric.compute()
         if self.native_types:
             results.update(schema_named(self.label_metrics[stage], self.native_types["schema"]))
+        if per_corpus is not None:  # the corpora with documents in this stage (the same on every rank)
+            present = {r.corpus for r in records}
+            results.update(corpus_results(per_corpus, [c for c in self.corpora if c in present]))
         results["loss"] = self.eval_loss[stage].compute()
         self.eval_loss[stage].reset()
         # values are already synced by the metrics; sync_dist averages identical numbers
@@ -178,6 +194,8 @@ class TaggerModule(pl.LightningModule):
                 results = dict(copy.deepcopy(self.metrics[stage]).compute())
                 if self.native_types:
                     results.update(schema_named(copy.deepcopy(self.label_metrics[stage]), self.native_types["schema"]))
+                if self.corpora:
+                    results.update(corpus_results(copy.deepcopy(self.corpus_metrics[stage]), self.corpora))
             names |= {f"{stage}/{key}" for key in [*results, "loss"]}
         return names
 
@@ -191,6 +209,7 @@ class TaggerModule(pl.LightningModule):
             "tag_vocab": self.tag_vocab.to_dict(),
             "target": self.target,
             "native_types": self.native_types,
+            "corpora": self.corpora,
         }
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -80,6 +80,9 @@ def corpus_folds(corpus: Corpus) -> list[Fold]:
 def cv_splits(cfg: DictConfig) -> tuple[list[Fold], bool]:
     """The folds of ``cfg.cv`` for ``cfg.data``, and whether the corpus has an official test split."""
     cv, data = cfg.cv, cfg.data
+    if data.get("corpora") is not None:
+        raise ConfigError("cross-validation over multi-corpus data (data=multi) is not supported: each corpus keeps "
+                          "its own splits; cross-validate one corpus (data=microtexts cv=microtexts_10x5)")
     reader = OmegaConf.to_container(data.reader, resolve=True) if data.get("reader") else {}
     assert isinstance(reader, dict)
     corpus = load_corpus(data.corpus, data.get("root"), **reader)

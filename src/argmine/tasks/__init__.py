@@ -7,6 +7,7 @@ from argmine.tasks.tagging import (
     featurize_unit,
     renumber,
     stitch,
+    takes_marker,
     window_output,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "featurize_unit",
     "renumber",
     "stitch",
+    "takes_marker",
     "window_output",
 ]

@@ -16,6 +16,7 @@ rule); a relation whose endpoints fall in different units cannot be predicted.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -215,15 +216,25 @@ class TaggingTask:
         return self.tag_vocab
 
 
-def featurize_unit(featurizer: Any, text: str, unit: Unit) -> list[dict[str, Any]]:
+def featurize_unit(featurizer: Any, text: str, unit: Unit, marker: str | None = None) -> list[dict[str, Any]]:
     """The featurizer's windows for one unit; each has ``word_range`` (first, last+1). The unit's
-    position in its document goes to featurizers that can use it (``unit_position``)."""
+    position in its document goes to featurizers that can use it (``unit_position``); a
+    ``marker`` (the corpus of a multi-corpus unit, ``data.corpus_marker=token``) only to
+    featurizers that take one (the caller checks :func:`takes_marker`)."""
     if hasattr(featurizer, "encode_unit"):
-        return featurizer.encode_unit(text, unit.tokens, unit.start, unit.end, position=(unit.index, unit.n_units))
+        extra = {"marker": marker} if marker is not None else {}
+        return featurizer.encode_unit(text, unit.tokens, unit.start, unit.end, position=(unit.index, unit.n_units),
+                                      **extra)
     words = [text[s:e] for s, e in unit.tokens]
     item = dict(featurizer.encode(words))
     item["word_range"] = (0, len(words))
     return [item]
+
+
+def takes_marker(featurizer: Any) -> bool:
+    """Whether ``featurizer`` can start a unit's windows with a marker segment (sub-words)."""
+    encode = getattr(featurizer, "encode_unit", None)
+    return encode is not None and "marker" in inspect.signature(encode).parameters
 
 
 def window_output(first: int, last: int, emissions: torch.Tensor, states: torch.Tensor | None,

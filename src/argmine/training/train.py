@@ -168,11 +168,13 @@ def write_predictions(model: Any, folder: Path, trainer: pl.Trainer) -> None:
 
 
 def export_evaluated(model: Any, folder: Path, cfg: DictConfig) -> None:
-    """Export the model as evaluated (``run_stages`` loaded the chosen checkpoint into it)."""
+    """Export the model as evaluated (``run_stages`` loaded the chosen checkpoint into it);
+    multi-corpus data (``data=multi``) records its corpora and no unit (each has its own)."""
     data = cfg.data
-    export_model(model, folder, extra={
-        "corpus": data.corpus, "schema": str(data.schema), "unit": data.unit, "run": str(folder.parent),
-    })
+    extra = {"corpus": data.corpus, "schema": str(data.schema), "unit": data.get("unit"), "run": str(folder.parent),
+             "corpora": list(data.corpora) if data.get("corpora") is not None else None,
+             "corpus_marker": data.get("corpus_marker") if data.get("corpus_marker") != "none" else None}
+    export_model(model, folder, extra={k: v for k, v in extra.items() if v is not None})
 
 
 # -- entry points ------------------------------------------------------------------------------------
