@@ -11,7 +11,8 @@ import torch
 
 from argmine.data.pairs import PairDataModule
 from argmine.encoding.features import WordCharFeaturizer
-from argmine.models.pairs import ComponentPairModule, PairEncoder, decode_links
+from argmine.models.pairs import ComponentPairModule, PairEncoder
+from argmine.tasks.pairs import decode_links
 
 
 def test_decode_links_keeps_one_best_target_per_source() -> None:

@@ -12,7 +12,8 @@ from argmine.data.predicted import read_predicted_components, snap_to_tokens
 from argmine.documents import Span
 from argmine.errors import ConfigError, DocumentError
 from argmine.io import jsonl_line
-from argmine.models.pipeline import linked_documents, score_documents
+from argmine.models.pipeline import score_documents
+from argmine.tasks import PairDecoding
 
 SPLITS = {"train": "train", "test": "train"}
 
@@ -29,9 +30,10 @@ def _pipeline(path: Path) -> PairDataModule:
     return dm
 
 
-def _gold_outputs(gold: PairDataModule) -> dict[int, tuple[list[str], set[tuple[int, int]]]]:
+def _gold_outputs(gold: PairDataModule) -> dict[int, PairDecoding]:
     """What a perfect pair model predicts: the gold stance and the gold in-unit links."""
-    return {i: ([s or "support" for s in r.stances], set(r.links)) for i, r in enumerate(gold.records["test"])}
+    return {i: PairDecoding(None, [s or "support" for s in r.stances or []], set(r.links or ()))
+            for i, r in enumerate(gold.records["test"])}
 
 
 def test_gold_components_and_links_score_the_in_paragraph_share(tmp_path: Path) -> None:
@@ -45,9 +47,7 @@ def test_gold_components_and_links_score_the_in_paragraph_share(tmp_path: Path) 
     ]
     assert all(not d.relations for d in dm.documents["test"])
     assert dm.gold_documents["test"] == gold.documents["test"]
-    predicted = linked_documents(
-        dm.documents["test"], dm.records["test"], _gold_outputs(gold), dm.relation_names, dm.stance_values
-    )
+    predicted = dm.task.decode_documents(dm.documents["test"], dm.records["test"], _gold_outputs(gold), types=False)
     ids = [{s.id for s in d.spans} for d in predicted]
     assert all(r.source in i and r.target in i for d, i in zip(predicted, ids, strict=True) for r in d.relations)
     scores = score_documents(predicted, dm.gold_documents["test"], dm.units_tokens, ["major_claim", "claim", "premise",
@@ -79,9 +79,7 @@ def test_a_shorter_prediction_matches_at_50_percent_only(tmp_path: Path) -> None
     path = tmp_path / "test.jsonl"
     path.write_text("".join(jsonl_line(d) for d in docs), encoding="utf-8")
     dm = _pipeline(path)
-    predicted = linked_documents(
-        dm.documents["test"], dm.records["test"], _gold_outputs(gold), dm.relation_names, dm.stance_values
-    )
+    predicted = dm.task.decode_documents(dm.documents["test"], dm.records["test"], _gold_outputs(gold), types=False)
     labels = ["major_claim", "claim", "premise", "counter_argument"]
     scores = score_documents(predicted, dm.gold_documents["test"], dm.units_tokens, labels)
     # 14 gold components, 13 exact matches; the link p1 -> c1 is lost at 100 % only

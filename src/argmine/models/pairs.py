@@ -10,8 +10,10 @@ first / last component of the unit, relative position, 1 / component count) ->
 * a pair scorer over every ordered pair ``(i, j)``, ``i != j``, of the unit's components:
   an MLP over ``[r_i; r_j; r_i * r_j; distance embedding(j - i)]`` -> P(i links to j).
 
-Decoding keeps the essays' tree shape: each component links to at most one target, its
-best-scoring one, if that probability is above 0.5. Metrics (:class:`argmine.metrics.MacroF1`):
+Everything between documents and tensors belongs to the :class:`~argmine.tasks.PairTask`
+(``self.task``): decoding keeps the essays' tree shape (each component links to at most one
+target, its best-scoring one, if that probability is above 0.5), and the pipeline's documents
+are decoded there. Metrics (:class:`argmine.metrics.MacroF1`):
 ``{stage}/type_macro_f1``, ``{stage}/link_macro_f1`` (linked / not-linked over all ordered pairs
 within a unit, :func:`argmine.metrics.gold.pair_link_labels`), ``{stage}/stance_macro_f1``.
 
@@ -34,16 +36,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from argmine.data.pairs import NUM_STRUCTURAL_FEATURES
 from argmine.errors import CheckpointError, ConfigError
 from argmine.metrics import ComponentMetrics
 from argmine.metrics.gold import MacroF1, pair_link_labels
 from argmine.models.bilstm_cnn_crf import CharCNN, MaskedBiLSTM, WordEmbedding
 from argmine.models.dropout import FastDropout
-from argmine.models.pipeline import linked_documents, score_documents
+from argmine.models.pipeline import score_documents
+from argmine.tasks import PairDecoding, PairOutput, PairTask
+from argmine.tasks.pairs import NUM_STRUCTURAL_FEATURES, STANCE_LABELS
 
 LINK_LABELS = ["linked", "not-linked"]
-STANCE_LABELS = ["support", "attack"]
 
 
 class PairEncoder(nn.Module):
@@ -130,22 +132,6 @@ def balanced_weights(counts: list[int]) -> torch.Tensor:
     return weights
 
 
-def decode_links(probs: torch.Tensor, threshold: float = 0.5) -> set[tuple[int, int]]:
-    """Tree-shaped links from a ``[n, n]`` probability matrix: each source keeps only its best
-    target (never itself), if above ``threshold``. Endpoints are always existing components."""
-    n = probs.size(0)
-    links = set()
-    for i in range(n):
-        if n < 2:
-            break
-        row = probs[i].clone()
-        row[i] = -1.0
-        j = int(row.argmax())
-        if float(row[j]) > threshold:
-            links.add((i, j))
-    return links
-
-
 class ComponentPairModule(pl.LightningModule):
     """Type, stance and link prediction on gold components; see the module doc.
 
@@ -156,6 +142,8 @@ class ComponentPairModule(pl.LightningModule):
         type_labels: component labels (from the data module).
         link_weight / stance_weight: loss weights of the link and stance terms.
         class_counts: training components per type and per stance (from the data module).
+        relation_names / stance_values: how the training data spells a support / attack
+            relation and stance (from the data module; the pipeline's documents use them).
         class_balance: weight the type and stance losses by inverse class frequency
             (``total / (classes * count)`` from ``class_counts``), for macro F1 over rare classes
             (MajorClaim, attack); the link loss is unchanged.
@@ -173,10 +161,11 @@ class ComponentPairModule(pl.LightningModule):
         class_counts: dict[str, list[int]] | None = None,
         class_balance: bool = False,
         name: str | None = None,
+        relation_names: dict[str, str] | None = None,
+        stance_values: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
-        self.featurizer = featurizer
-        self.type_labels = list(type_labels)
+        self.task = PairTask(featurizer, type_labels, class_counts, relation_names, stance_values)
         self.optimizer_factory = optimizer
         self.link_weight, self.stance_weight = link_weight, stance_weight
         self.net = net(**featurizer.model_kwargs(), num_types=len(self.type_labels))
@@ -188,7 +177,7 @@ class ComponentPairModule(pl.LightningModule):
         self.register_buffer("stance_weight_per_class",
                              balanced_weights(class_counts["stance"]) if class_balance else None, persistent=False)
         self.predictions: dict[str, list[Any]] = {}
-        self._pipeline_outputs: dict[int, tuple[list[str], set[tuple[int, int]]]] = {}
+        self._pipeline_outputs: dict[int, PairDecoding] = {}
         self.metrics = nn.ModuleDict(
             {
                 f"{stage}_{name}": MacroF1(labels)
@@ -196,6 +185,14 @@ class ComponentPairModule(pl.LightningModule):
                 for name, labels in (("type", self.type_labels), ("link", LINK_LABELS), ("stance", STANCE_LABELS))
             }
         )
+
+    @property
+    def featurizer(self) -> Any:
+        return self.task.featurizer
+
+    @property
+    def type_labels(self) -> list[str]:
+        return self.task.type_labels
 
     def _losses(self, batch: dict[str, Any]) -> tuple[torch.Tensor, list[torch.Tensor]]:
         reps = self.net.spans(batch)
@@ -228,26 +225,28 @@ class ComponentPairModule(pl.LightningModule):
         self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(batch["ranges"]))
         return loss
 
+    def _outputs(self, reps: torch.Tensor) -> PairOutput:
+        """The heads' scores for one unit's component vectors (links only for two or more)."""
+        types, stances = self.net.type_head(reps), self.net.stance_head(reps)
+        links = torch.sigmoid(self.net.pair_logits(reps)) if reps.size(0) >= 2 else None
+        return PairOutput(types, stances, links)
+
     def _eval_step(self, batch: dict[str, Any], stage: str) -> None:
         loss, reps = self._losses(batch)
         self.log(f"{stage}/loss", loss, on_epoch=True, batch_size=len(batch["ranges"]), sync_dist=True)
         for r, types, stances, links in zip(reps, batch["types"], batch["stances"], batch["links"], strict=True):
-            pred_types = self.net.type_head(r).argmax(-1).tolist()
-            self.metrics[f"{stage}_type"].update(
-                [self.type_labels[t] for t in pred_types], [self.type_labels[t] for t in types]
-            )
-            pred_stance = self.net.stance_head(r).argmax(-1).tolist()
+            pred = self.task.decode_unit(self._outputs(r))
+            self.metrics[f"{stage}_type"].update(pred.types or [], [self.type_labels[t] for t in types])
             scored = [k for k, s in enumerate(stances) if s >= 0]
             if scored:
                 self.metrics[f"{stage}_stance"].update(
-                    [STANCE_LABELS[pred_stance[k]] for k in scored], [STANCE_LABELS[stances[k]] for k in scored]
+                    [pred.stances[k] for k in scored], [STANCE_LABELS[stances[k]] for k in scored]
                 )
             if r.size(0) >= 2:
-                pred_links = decode_links(torch.sigmoid(self.net.pair_logits(r)))
                 ids = [str(k) for k in range(r.size(0))]
                 as_ids = lambda ls: [(str(i), str(j)) for i, j in ls]  # noqa: E731
                 self.metrics[f"{stage}_link"].update(
-                    pair_link_labels(ids, as_ids(pred_links)), pair_link_labels(ids, as_ids(links))
+                    pair_link_labels(ids, as_ids(pred.links)), pair_link_labels(ids, as_ids(links))
                 )
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
@@ -267,15 +266,13 @@ class ComponentPairModule(pl.LightningModule):
     @torch.no_grad()
     def _collect_pipeline(self, batch: dict[str, Any]) -> None:
         for index, reps in zip(batch["unit_index"], self.net.spans(batch), strict=True):
-            stances = self.net.stance_head(reps).argmax(-1).tolist() if reps.size(0) else []
-            links = decode_links(torch.sigmoid(self.net.pair_logits(reps))) if reps.size(0) >= 2 else set()
-            self._pipeline_outputs[index] = ([STANCE_LABELS[k] for k in stances], links)
+            self._pipeline_outputs[index] = self.task.decode_unit(self._outputs(reps))
 
     def _finish_pipeline(self) -> None:
         dm = self.trainer.datamodule
-        predicted = linked_documents(
-            dm.documents["test"], dm.records["test"], self._pipeline_outputs, dm.relation_names, dm.stance_values
-        )
+        # the components (and their labels) are the tagger's: only relations and stance are added
+        predicted = self.task.decode_documents(dm.documents["test"], dm.records["test"], self._pipeline_outputs,
+                                               types=False)
         self._pipeline_outputs = {}
         results = score_documents(predicted, dm.gold_documents["test"], dm.units_tokens, self.type_labels)
         self.log_dict({f"test/{k}": v for k, v in results.items()})

@@ -1,55 +1,14 @@
-"""The pipeline relation step: links and stance predicted over a tagger's components, turned
-into documents and scored end to end like the joint models (C-F1, R-F1 exact and 50 %)."""
+"""The pipeline relation step's scores: documents whose relations and stance a pair model
+predicted over a tagger's components (decoded by :meth:`argmine.tasks.PairTask.decode_documents`)
+scored end to end like the joint models (C-F1, R-F1 exact and 50 %)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from argmine.documents import Document, Relation
-from argmine.encoding.stance import derive_counter_arguments
+from argmine.documents import Document
 from argmine.metrics import ComponentMetrics, update_document
 from argmine.models.evaluation import gold_links
-
-#: per unit record index: (stance of each component, links as (source, target) positions)
-UnitOutputs = Mapping[int, tuple[Sequence[str], set[tuple[int, int]]]]
-
-
-def linked_documents(
-    docs: Sequence[Document],
-    records: Sequence[Any],
-    outputs: UnitOutputs,
-    relation_names: Mapping[str, str],
-    stance_values: Mapping[str, str] | None,
-) -> list[Document]:
-    """``docs`` (components only) with the predicted relations added: a link ``i -> j`` of a
-    unit is named after the source's stance (``relation_names["support"|"attack"]``);
-    components without an outgoing link get their stance as the ``stance`` attribute
-    (``stance_values``, e.g. ``For``/``Against``) when the corpus has one. Endpoints are always
-    components of the same unit."""
-    relations: dict[int, list[Relation]] = {i: [] for i in range(len(docs))}
-    stances: dict[int, dict[str, str]] = {i: {} for i in range(len(docs))}
-    for index, rec in enumerate(records):
-        if index not in outputs:
-            continue
-        unit_stances, links = outputs[index]
-        spans = rec.unit.spans
-        sources = {i for i, _ in links}
-        for i, j in sorted(links):
-            relations[rec.doc_index].append(Relation(spans[i].id, spans[j].id, relation_names[unit_stances[i]]))
-        if stance_values is not None:
-            for k, span in enumerate(spans):
-                if k not in sources:
-                    stances[rec.doc_index][span.id] = stance_values[unit_stances[k]]
-    out = []
-    for i, doc in enumerate(docs):
-        spans = [
-            replace(s, attributes={**s.attributes, "stance": stances[i][s.id]}) if s.id in stances[i] else s
-            for s in doc.spans
-        ]
-        out.append(derive_counter_arguments(doc.replace(spans=spans, relations=relations[i])))
-    return out
 
 
 def score_documents(

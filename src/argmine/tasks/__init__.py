@@ -1,5 +1,6 @@
 """Tasks: one object per problem owns its round trip Document -> tensors -> Document."""
 
+from argmine.tasks.pairs import PairDecoding, PairEncoding, PairOutput, PairTask
 from argmine.tasks.tagging import (
     TaggingTask,
     UnitDecoding,
@@ -12,6 +13,10 @@ from argmine.tasks.tagging import (
 )
 
 __all__ = [
+    "PairDecoding",
+    "PairEncoding",
+    "PairOutput",
+    "PairTask",
     "TaggingTask",
     "UnitDecoding",
     "UnitEncoding",

@@ -62,7 +62,8 @@ RANGES: dict[str, tuple[str, Callable[[float], bool]]] = {
 }
 # arguments filled in by code (data-derived); a user must not set them in config
 DERIVED = {"num_tags", "allowed_transitions", "vocab_size", "num_chars", "tag_vocab", "type_labels", "class_counts",
-           "num_types", "pretrained_embeddings", "link_tags", "link_tag_scheme", "corpus_names"}
+           "num_types", "pretrained_embeddings", "link_tags", "link_tag_scheme", "corpus_names", "relation_names",
+           "stance_values"}
 
 
 def check_config(cfg: DictConfig) -> None:
