@@ -19,6 +19,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.tasks.compare import relations_of, spans_of
 
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.features import WordCharFeaturizer
@@ -99,15 +100,6 @@ def round_trip(doc: Document, unit: str, types: bool = True) -> Document:
     assert batch["word_ids"].shape[0] == len(encoded)
     decodings = {k: task.decode_unit(out) for k, out in enumerate(oracle_outputs(task, batch))}
     return task.decode_documents([bare(doc)], encoded, decodings, types=types)[0]
-
-
-def spans_of(doc: Document) -> set[tuple[Any, ...]]:
-    return {(s.start, s.end, s.label, tuple(sorted(s.attributes.items()))) for s in doc.spans}
-
-
-def relations_of(doc: Document) -> set[tuple[Any, ...]]:
-    where = {s.id: (s.start, s.end) for s in doc.spans}
-    return {(where[r.source], where[r.target], r.label) for r in doc.relations}
 
 
 @SETTINGS

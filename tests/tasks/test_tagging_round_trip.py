@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.tasks.compare import relations_of, spans_of
 
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.features import SubwordFeaturizer, WordCharFeaturizer
@@ -126,15 +127,6 @@ def round_trip(doc: Document, featurizer: Any, target: str, link_head: bool = Fa
         net, n_tags = OracleNet(vocab, doc), len(vocab)
     units = [(enc.unit, oracle_outputs(task, enc, tag_map, n_tags)) for enc in encoded if enc.unit.n_tokens]
     return task.decode(doc, task.decode_units(units, net))
-
-
-def spans_of(doc: Document) -> set[tuple[Any, ...]]:
-    return {(s.start, s.end, s.label, tuple(sorted(s.attributes.items()))) for s in doc.spans}
-
-
-def relations_of(doc: Document) -> set[tuple[Any, ...]]:
-    where = {s.id: (s.start, s.end) for s in doc.spans}
-    return {(where[r.source], where[r.target], r.label) for r in doc.relations}
 
 
 @SETTINGS
