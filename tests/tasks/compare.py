@@ -1,10 +1,18 @@
-"""How the round-trip tests compare documents: spans and relations by offsets and labels."""
+"""What the round-trip tests share: the generators' words and labels, the hypothesis settings,
+and how documents are compared (spans and relations by offsets and labels)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import HealthCheck, settings
+
 from argmine.documents import Document
+
+WORDS = ["we", "should", "tax", "sugar", "because", "it", "harms", "health", "however", "jobs",
+         "matter", "more", ",", ".", "prices", "rise", "children", "eat", "less", "nevertheless"]
+LABELS = ["Claim", "Premise", "MajorClaim"]
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def spans_of(doc: Document) -> set[tuple[Any, ...]]:

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from tests.tasks.compare import relations_of, spans_of
+from tests.tasks.compare import LABELS, SETTINGS, WORDS, relations_of, spans_of
 
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.features import WordCharFeaturizer
@@ -27,11 +27,6 @@ from argmine.encoding.stance import derive_counter_arguments
 from argmine.errors import ConfigError
 from argmine.tasks import PairOutput, PairTask
 from argmine.tasks.pairs import NUM_STRUCTURAL_FEATURES
-
-WORDS = ["we", "should", "tax", "sugar", "because", "it", "harms", "health", "however", "jobs",
-         "matter", "more", ",", ".", "prices", "rise", "children", "eat", "less", "nevertheless"]
-LABELS = ["Claim", "Premise", "MajorClaim"]
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

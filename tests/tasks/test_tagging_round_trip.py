@@ -12,9 +12,9 @@ from functools import cache
 from typing import Any
 
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from tests.tasks.compare import relations_of, spans_of
+from tests.tasks.compare import LABELS, SETTINGS, WORDS, relations_of, spans_of
 
 from argmine.documents import Document, Relation, Span
 from argmine.encoding.features import SubwordFeaturizer, WordCharFeaturizer
@@ -23,11 +23,6 @@ from argmine.encoding.structure import EGER_RELATION_NAMES
 from argmine.encoding.tags import TagVocab
 from argmine.models.links import link_free_tags
 from argmine.tasks import TaggingTask, UnitEncoding, window_output
-
-WORDS = ["we", "should", "tax", "sugar", "because", "it", "harms", "health", "however", "jobs",
-         "matter", "more", ",", ".", "prices", "rise", "children", "eat", "less", "nevertheless"]
-LABELS = ["Claim", "Premise", "MajorClaim"]
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

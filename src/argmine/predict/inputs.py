@@ -357,13 +357,6 @@ class Inputs:
         self.skipped: list[Skipped] = []
         self.on_skip = on_skip
 
-    @property
-    def count(self) -> int | None:
-        """How many documents there are, when that is known before reading (text inputs only)."""
-        if all(isinstance(s, Skipped) or s.fmt == "txt" for s in self.sources):
-            return sum(1 for s in self.sources if not isinstance(s, Skipped))
-        return None
-
     def skip(self, item: Skipped) -> None:
         self.skipped.append(item)
         if self.on_skip is not None:
